@@ -1,0 +1,42 @@
+// Package alert turns the JSON that Grafana's webhook contact point sends into capture targets.
+package alert
+
+import "time"
+
+// Alert is what a capture keeps of the alert that caused it.
+type Alert struct {
+	AlertName    string             `json:"alertname"`
+	RuleUID      string             `json:"ruleUID,omitempty"`
+	Fingerprint  string             `json:"fingerprint,omitempty"`
+	StartsAt     time.Time          `json:"startsAt"`
+	Labels       map[string]string  `json:"labels,omitempty"`
+	Summary      string             `json:"summary,omitempty"`
+	Values       map[string]float64 `json:"values,omitempty"`
+	GeneratorURL string             `json:"generatorURL,omitempty"`
+	DashboardURL string             `json:"dashboardURL,omitempty"`
+	PanelURL     string             `json:"panelURL,omitempty"`
+	// DashboardUID and PanelID come from DashboardURL and PanelURL: Grafana strips the
+	// __dashboardUid__ and __panelId__ labels from webhook payloads.
+	DashboardUID string `json:"dashboardUid,omitempty"`
+	PanelID      int64  `json:"panelId,omitempty"`
+	OrgID        int64  `json:"orgId,omitempty"`
+}
+
+// Target is one container to capture. Container may be empty: then every container
+// of the pod is probed and each that runs a JVM is captured.
+type Target struct {
+	Namespace string
+	Pod       string
+	Container string
+	Node      string // may be empty: then the pod's spec.nodeName
+	Alert     *Alert
+}
+
+// Skipped is an alert that yields no capture, with the reason.
+type Skipped struct {
+	Namespace string `json:"namespace"`
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
+	AlertName string `json:"alertname"`
+	Reason    string `json:"reason"`
+}

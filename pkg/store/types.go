@@ -1,0 +1,92 @@
+// Package store keeps captures in a SQLite file (modernc.org/sqlite, no cgo).
+package store
+
+import (
+	"errors"
+	"time"
+
+	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/jvm"
+)
+
+// Status is where a capture is in its lifecycle: queued → running → done | failed | skipped.
+type Status string
+
+const (
+	StatusQueued  Status = "queued"
+	StatusRunning Status = "running"
+	StatusDone    Status = "done"
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusQueued, StatusRunning, StatusDone, StatusFailed, StatusSkipped:
+		return true
+	}
+	return false
+}
+
+// Trigger says what asked for a capture.
+type Trigger string
+
+const (
+	TriggerAlert  Trigger = "alert"
+	TriggerManual Trigger = "manual"
+)
+
+// ErrNotFound is returned for a capture id that does not exist.
+var ErrNotFound = errors.New("capture not found")
+
+// Capture is one attempt to capture the busiest threads of one container.
+type Capture struct {
+	ID          int64
+	Status      Status
+	Trigger     Trigger
+	RequestedBy string // Grafana login for manual captures, or the contact point's service account
+	Namespace   string
+	Pod         string
+	Container   string // empty while the container is not yet resolved
+	Node        string
+	CreatedAt   time.Time
+	StartedAt   time.Time // zero until running
+	FinishedAt  time.Time // zero until done, failed or skipped
+	Error       string    // the reason for failed and skipped
+	// NextAllowedAt is, for a capture skipped by the cooldown, when the next capture of that container may run.
+	NextAllowedAt time.Time
+	Truncated     bool
+	WindowMs      int64
+	Alert         *alert.Alert // nil for manual captures
+	Processes     []jvm.Process
+	// TopThread is the busiest thread of all processes; filled by List and Get.
+	TopThread *jvm.Thread
+}
+
+// Filter selects captures for List. Zero values match everything.
+type Filter struct {
+	Namespace    string
+	Pod          string
+	Container    string
+	Node         string
+	Status       Status
+	From, To     time.Time // on CreatedAt, inclusive
+	DashboardUID string
+	PanelID      int64
+	Limit        int    // 1..500; 0 means 50
+	Cursor       string // opaque, from a previous Page.Next
+}
+
+// Page is one page of List results, newest first.
+type Page struct {
+	Captures []Capture // without Processes' stacks: List fills TopThread only
+	Next     string    // cursor for the next page; empty on the last page
+}
+
+// RawDump is the raw thread dump of one JVM process of a capture.
+type RawDump struct {
+	PID       int
+	Container string
+	Text      string
+}
