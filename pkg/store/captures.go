@@ -1,0 +1,433 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seed/stackcapture/pkg/jvm"
+)
+
+// ErrInvalidTransition is returned when a capture is not in a state the
+// requested change may start from, e.g. finishing a capture the restart
+// sweeper already failed. The capture is left unchanged.
+var ErrInvalidTransition = errors.New("invalid capture state transition")
+
+// ErrInvalidCapture is returned by Insert and InsertBatch for a capture that
+// cannot be stored as given.
+var ErrInvalidCapture = errors.New("invalid capture")
+
+// ReasonRestarted is the Error of captures RecoverInterrupted fails.
+const ReasonRestarted = "plugin restarted"
+
+func validateNew(c *Capture) error {
+	if c == nil {
+		return fmt.Errorf("%w: nil", ErrInvalidCapture)
+	}
+	var problems []string
+	if c.Namespace == "" {
+		problems = append(problems, "namespace is empty")
+	}
+	if c.Pod == "" {
+		problems = append(problems, "pod is empty")
+	}
+	if c.Trigger != TriggerAlert && c.Trigger != TriggerManual {
+		problems = append(problems, fmt.Sprintf("unknown trigger %q", c.Trigger))
+	}
+	if c.CreatedAt.IsZero() {
+		problems = append(problems, "created at is zero")
+	}
+	if len(c.Processes) > 0 {
+		problems = append(problems, "processes are stored by Finish or Fail, not Insert")
+	}
+	switch c.Status {
+	case StatusQueued:
+		if !c.StartedAt.IsZero() || !c.FinishedAt.IsZero() {
+			problems = append(problems, "a queued capture has no start or finish time")
+		}
+	case StatusSkipped:
+		if c.Error == "" {
+			problems = append(problems, "a skipped capture needs the reason in Error")
+		}
+		if c.FinishedAt.IsZero() {
+			problems = append(problems, "a skipped capture needs FinishedAt")
+		}
+	default:
+		problems = append(problems, fmt.Sprintf("status %q: new captures are queued or skipped", c.Status))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w (%s/%s): %s", ErrInvalidCapture, c.Namespace, c.Pod, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+const insertSQL = `INSERT INTO captures (
+	status, trigger, requested_by, namespace, pod, container, node,
+	created_at, started_at, finished_at, next_allowed_at, error, truncated, window_ms,
+	alertname, rule_uid, fingerprint, dashboard_uid, panel_id, alert_json
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func insertArgs(c *Capture) ([]any, error) {
+	aj, err := encodeAlert(c.Alert)
+	if err != nil {
+		return nil, err
+	}
+	var alertname, ruleUID, fingerprint, dashboardUID string
+	var panelID int64
+	if a := c.Alert; a != nil {
+		alertname, ruleUID, fingerprint, dashboardUID, panelID = a.AlertName, a.RuleUID, a.Fingerprint, a.DashboardUID, a.PanelID
+	}
+	return []any{
+		string(c.Status), string(c.Trigger), c.RequestedBy, c.Namespace, c.Pod, c.Container, c.Node,
+		c.CreatedAt.UnixMilli(), msOrNull(c.StartedAt), msOrNull(c.FinishedAt), msOrNull(c.NextAllowedAt),
+		c.Error, c.Truncated, c.WindowMs,
+		alertname, ruleUID, fingerprint, dashboardUID, panelID, aj,
+	}, nil
+}
+
+// Insert stores a new queued or skipped capture and returns its id, which it
+// also sets in c.ID. A skipped capture carries its reason in Error, FinishedAt
+// and, for the cooldown, NextAllowedAt.
+func (s *Store) Insert(ctx context.Context, c *Capture) (int64, error) {
+	ids, err := s.InsertBatch(ctx, []*Capture{c})
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// InsertBatch stores many new captures in one transaction (all or none) and
+// returns their ids in order, also setting each ID field.
+func (s *Store) InsertBatch(ctx context.Context, cs []*Capture) ([]int64, error) {
+	for i, c := range cs {
+		if err := validateNew(c); err != nil {
+			return nil, fmt.Errorf("insert capture %d of %d: %w", i+1, len(cs), err)
+		}
+	}
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("insert captures: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	stmt, err := tx.PrepareContext(ctx, insertSQL)
+	if err != nil {
+		return nil, fmt.Errorf("insert captures: prepare: %w", err)
+	}
+	defer stmt.Close()
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		args, err := insertArgs(c)
+		if err != nil {
+			return nil, fmt.Errorf("insert capture %s/%s: %w", c.Namespace, c.Pod, err)
+		}
+		res, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("insert capture %s/%s: %w", c.Namespace, c.Pod, err)
+		}
+		if ids[i], err = res.LastInsertId(); err != nil {
+			return nil, fmt.Errorf("insert capture %s/%s: id: %w", c.Namespace, c.Pod, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("insert captures: commit: %w", err)
+	}
+	for i, c := range cs {
+		c.ID = ids[i]
+	}
+	return ids, nil
+}
+
+// checkState reads the status of capture id inside tx and returns an error
+// unless it is one of from.
+func checkState(ctx context.Context, tx *sql.Tx, id int64, action string, from ...Status) error {
+	var st string
+	err := tx.QueryRowContext(ctx, "SELECT status FROM captures WHERE id = ?", id).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s capture %d: %w", action, id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%s capture %d: read status: %w", action, id, err)
+	}
+	for _, f := range from {
+		if Status(st) == f {
+			return nil
+		}
+	}
+	want := make([]string, len(from))
+	for i, f := range from {
+		want[i] = string(f)
+	}
+	return fmt.Errorf("%s capture %d: %w: it is %s, must be %s", action, id, ErrInvalidTransition, st, strings.Join(want, " or "))
+}
+
+// MarkRunning moves a queued capture to running and records the container and
+// node it resolved to (an empty value keeps what is stored).
+func (s *Store) MarkRunning(ctx context.Context, id int64, startedAt time.Time, container, node string) error {
+	const action = "mark running"
+	if startedAt.IsZero() {
+		return fmt.Errorf("%s capture %d: start time is zero", action, id)
+	}
+	return s.inTx(ctx, action, id, func(tx *sql.Tx) error {
+		if err := checkState(ctx, tx, id, action, StatusQueued); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE captures SET status = 'running', started_at = ?,
+			container = CASE WHEN ? = '' THEN container ELSE ? END,
+			node = CASE WHEN ? = '' THEN node ELSE ? END
+			WHERE id = ?`, startedAt.UnixMilli(), container, container, node, node, id)
+		return err
+	})
+}
+
+// Finish moves a running capture to done with its processes. Raw dumps
+// (jvm.Process.Raw) are stored compressed beside it in the same transaction.
+// A process with an Error is stored like any other.
+func (s *Store) Finish(ctx context.Context, id int64, finishedAt time.Time, processes []jvm.Process, truncated bool, windowMs int64) error {
+	const action = "finish"
+	if finishedAt.IsZero() {
+		return fmt.Errorf("%s capture %d: finish time is zero", action, id)
+	}
+	blobs, err := prepareProcesses(processes)
+	if err != nil {
+		return fmt.Errorf("%s capture %d: %w", action, id, err)
+	}
+	return s.inTx(ctx, action, id, func(tx *sql.Tx) error {
+		if err := checkState(ctx, tx, id, action, StatusRunning); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE captures SET status = 'done', finished_at = ?, truncated = ?, window_ms = ?
+			WHERE id = ?`, finishedAt.UnixMilli(), truncated, windowMs, id); err != nil {
+			return err
+		}
+		return blobs.store(ctx, tx, id)
+	})
+}
+
+// Fail moves a queued or running capture to failed with the reason. Processes
+// gathered before the failure, if any, are kept like Finish keeps them.
+func (s *Store) Fail(ctx context.Context, id int64, finishedAt time.Time, reason string, processes []jvm.Process) error {
+	const action = "fail"
+	if finishedAt.IsZero() {
+		return fmt.Errorf("%s capture %d: finish time is zero", action, id)
+	}
+	if reason == "" {
+		return fmt.Errorf("%s capture %d: empty reason", action, id)
+	}
+	blobs, err := prepareProcesses(processes)
+	if err != nil {
+		return fmt.Errorf("%s capture %d: %w", action, id, err)
+	}
+	return s.inTx(ctx, action, id, func(tx *sql.Tx) error {
+		if err := checkState(ctx, tx, id, action, StatusQueued, StatusRunning); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE captures SET status = 'failed', finished_at = ?, error = ? WHERE id = ?`,
+			finishedAt.UnixMilli(), reason, id); err != nil {
+			return err
+		}
+		return blobs.store(ctx, tx, id)
+	})
+}
+
+// inTx runs fn in a write transaction. Errors from fn that already name the
+// capture (state errors) pass through; others get the action and id.
+func (s *Store) inTx(ctx context.Context, action string, id int64, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s capture %d: begin: %w", action, id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if err := fn(tx); err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalidTransition) {
+			return err
+		}
+		return fmt.Errorf("%s capture %d: %w", action, id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s capture %d: commit: %w", action, id, err)
+	}
+	return nil
+}
+
+// processBlobs is what Finish and Fail write for a capture's processes,
+// compressed before the transaction starts so the write lock is held briefly.
+type processBlobs struct {
+	processes []byte // nil when there are no processes
+	count     int
+	top       *jvm.Thread
+	raws      []rawBlob
+}
+
+type rawBlob struct {
+	seq, pid  int
+	container string
+	rawBytes  int
+	gz        []byte
+}
+
+func prepareProcesses(ps []jvm.Process) (processBlobs, error) {
+	if len(ps) == 0 {
+		return processBlobs{}, nil
+	}
+	gz, err := encodeProcesses(ps)
+	if err != nil {
+		return processBlobs{}, err
+	}
+	b := processBlobs{processes: gz, count: len(ps), top: topThread(ps)}
+	for i, p := range ps {
+		if p.Raw == "" {
+			continue
+		}
+		rgz, err := gzipBytes([]byte(p.Raw))
+		if err != nil {
+			return processBlobs{}, fmt.Errorf("compress raw dump of pid %d: %w", p.PID, err)
+		}
+		b.raws = append(b.raws, rawBlob{seq: i, pid: p.PID, container: p.Container, rawBytes: len(p.Raw), gz: rgz})
+	}
+	return b, nil
+}
+
+func (b processBlobs) store(ctx context.Context, tx *sql.Tx, id int64) error {
+	if b.processes == nil {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO capture_processes (capture_id, processes_gz) VALUES (?, ?)`, id, b.processes); err != nil {
+		return fmt.Errorf("store processes: %w", err)
+	}
+	var name sql.NullString
+	var nid sql.NullInt64
+	var cpu sql.NullFloat64
+	if b.top != nil {
+		name = sql.NullString{String: b.top.Name, Valid: true}
+		nid = sql.NullInt64{Int64: int64(b.top.NativeID), Valid: true}
+		cpu = sql.NullFloat64{Float64: b.top.CPUPercent, Valid: true}
+	}
+	blobBytes := len(b.processes)
+	for _, r := range b.raws {
+		blobBytes += len(r.gz)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE captures SET process_count = ?, top_thread_name = ?, top_thread_nid = ?, top_thread_cpu = ?,
+		blob_bytes = ? WHERE id = ?`, b.count, name, nid, cpu, blobBytes, id); err != nil {
+		return fmt.Errorf("store top thread: %w", err)
+	}
+	for _, r := range b.raws {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO raw_dumps (capture_id, seq, pid, container, raw_bytes, text_gz) VALUES (?, ?, ?, ?, ?, ?)`,
+			id, r.seq, r.pid, r.container, r.rawBytes, r.gz); err != nil {
+			return fmt.Errorf("store raw dump of pid %d: %w", r.pid, err)
+		}
+	}
+	return nil
+}
+
+// captureCols are the columns scanCapture reads, in order. No blobs.
+const captureCols = `c.id, c.status, c.trigger, c.requested_by, c.namespace, c.pod, c.container, c.node,
+	c.created_at, c.started_at, c.finished_at, c.next_allowed_at, c.error, c.truncated, c.window_ms,
+	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alert_json`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanCapture(r rowScanner, extra ...any) (Capture, error) {
+	var c Capture
+	var status, trigger string
+	var created int64
+	var started, finished, nextAllowed sql.NullInt64
+	var topName sql.NullString
+	var topNid sql.NullInt64
+	var topCPU sql.NullFloat64
+	var alertJSON sql.NullString
+	dest := []any{&c.ID, &status, &trigger, &c.RequestedBy, &c.Namespace, &c.Pod, &c.Container, &c.Node,
+		&created, &started, &finished, &nextAllowed, &c.Error, &c.Truncated, &c.WindowMs,
+		&topName, &topNid, &topCPU, &alertJSON}
+	if err := r.Scan(append(dest, extra...)...); err != nil {
+		return Capture{}, err
+	}
+	c.Status, c.Trigger = Status(status), Trigger(trigger)
+	c.CreatedAt = time.UnixMilli(created).UTC()
+	c.StartedAt, c.FinishedAt, c.NextAllowedAt = fromMs(started), fromMs(finished), fromMs(nextAllowed)
+	if topName.Valid {
+		c.TopThread = &jvm.Thread{Name: topName.String, NativeID: int(topNid.Int64), CPUPercent: topCPU.Float64}
+	}
+	a, err := decodeAlert(alertJSON)
+	if err != nil {
+		return Capture{}, fmt.Errorf("capture %d: %w", c.ID, err)
+	}
+	c.Alert = a
+	return c, nil
+}
+
+// Get returns one capture with its processes (without their Raw text: see
+// RawDumps). TopThread is the busiest thread with its whole stack.
+func (s *Store) Get(ctx context.Context, id int64) (*Capture, error) {
+	var procGz []byte
+	row := s.read.QueryRowContext(ctx, `SELECT `+captureCols+`, p.processes_gz
+		FROM captures c LEFT JOIN capture_processes p ON p.capture_id = c.id WHERE c.id = ?`, id)
+	c, err := scanCapture(row, &procGz)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get capture %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get capture %d: %w", id, err)
+	}
+	if procGz != nil {
+		ps, err := decodeProcesses(procGz)
+		if err != nil {
+			return nil, fmt.Errorf("get capture %d: %w", id, err)
+		}
+		c.Processes = ps
+		if top := topThread(ps); top != nil {
+			t := *top
+			c.TopThread = &t
+		}
+	}
+	return &c, nil
+}
+
+// RawDumps returns the raw thread dumps of a capture, in process order, with
+// the capture's container for processes that did not name one. A
+// capture without dumps yields an empty slice; an unknown id ErrNotFound.
+func (s *Store) RawDumps(ctx context.Context, id int64) ([]RawDump, error) {
+	// One snapshot for the existence check and the dumps: a read transaction.
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("raw dumps of capture %d: begin: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	var one int
+	err = tx.QueryRowContext(ctx, "SELECT 1 FROM captures WHERE id = ?", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("raw dumps of capture %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("raw dumps of capture %d: %w", id, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT r.pid, CASE WHEN r.container = '' THEN c.container ELSE r.container END, r.text_gz
+		FROM raw_dumps r JOIN captures c ON c.id = r.capture_id WHERE r.capture_id = ? ORDER BY r.seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("raw dumps of capture %d: %w", id, err)
+	}
+	defer rows.Close()
+	dumps := []RawDump{}
+	for rows.Next() {
+		var d RawDump
+		var gz []byte
+		if err := rows.Scan(&d.PID, &d.Container, &gz); err != nil {
+			return nil, fmt.Errorf("raw dumps of capture %d: %w", id, err)
+		}
+		text, err := gunzipBytes(gz)
+		if err != nil {
+			return nil, fmt.Errorf("raw dumps of capture %d, pid %d: %w", id, d.PID, err)
+		}
+		d.Text = string(text)
+		dumps = append(dumps, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("raw dumps of capture %d: %w", id, err)
+	}
+	return dumps, nil
+}

@@ -1,0 +1,246 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// ErrSchemaTooNew is returned by Open for a database written by a newer version of the plugin.
+var ErrSchemaTooNew = errors.New("database schema is newer than this plugin supports")
+
+// Options tune Open. The zero value is a sensible default.
+type Options struct {
+	// BusyTimeout is how long a statement waits for a lock held by another
+	// connection (another process, or a reader during a checkpoint) before
+	// failing with "database is locked". 0 means 5s.
+	BusyTimeout time.Duration
+	// ReadConns is the size of the read-only connection pool. 0 means 4.
+	ReadConns int
+}
+
+// Store keeps captures in one SQLite file.
+//
+// It holds two pools on the same file. SQLite allows one writer at a time no
+// matter how many connections try, so writes go through a pool of exactly one
+// connection: concurrent writers queue inside database/sql (honouring their
+// contexts) instead of spinning on SQLITE_BUSY, and no transaction can fail
+// with "database is locked" because another of our own connections holds the
+// write lock. Reads use a separate pool of read-only connections: in WAL mode
+// readers never block the writer nor wait for it, so lists and detail views
+// stay fast while a large capture or a prune is being written.
+type Store struct {
+	path  string
+	write *sql.DB // exactly one connection
+	read  *sql.DB // query_only connections
+}
+
+// Open opens (creating it and its directory if needed) the database at path and
+// brings its schema up to date.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open store: empty database path")
+	}
+	if strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") || path == ":memory:" {
+		// The driver splits the DSN at '?', and two pools on ":memory:" would be two databases.
+		return nil, fmt.Errorf("open store: unsupported database path %q: use a plain file path without '?' or '#'", path)
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open store: create directory %s: %w", dir, err)
+		}
+	}
+
+	busy := strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)
+	// Pragmas go in the DSN so that every connection the pools open gets them,
+	// not only the first one. auto_vacuum must be in place before the first
+	// table is created (the driver applies it before journal_mode); on an
+	// existing file it is a no-op. _txlock=immediate makes BEGIN take the write
+	// lock up front, so a transaction never fails mid-way upgrading a read lock
+	// when another process holds the write lock: it waits busy_timeout at BEGIN.
+	writeQ := url.Values{}
+	writeQ.Set("_busy_timeout", busy)
+	writeQ.Set("_auto_vacuum", "INCREMENTAL")
+	writeQ.Set("_journal_mode", "WAL")
+	writeQ.Set("_synchronous", "NORMAL")
+	writeQ.Set("_foreign_keys", "1")
+	writeQ.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite", path+"?"+writeQ.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	s := &Store{path: path, write: write}
+	if err := s.migrate(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+
+	readQ := url.Values{}
+	readQ.Set("_busy_timeout", busy)
+	readQ.Set("_foreign_keys", "1")
+	readQ.Set("_query_only", "1")
+	read, err := sql.Open("sqlite", path+"?"+readQ.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(opts.ReadConns)
+	read.SetMaxIdleConns(opts.ReadConns)
+	if err := read.PingContext(ctx); err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("open store %s: read pool: %w", path, err)
+	}
+	s.read = read
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes both pools. A final checkpoint folds the WAL back into the file.
+func (s *Store) Close() error {
+	rerr := s.read.Close()
+	werr := s.write.Close()
+	if err := errors.Join(rerr, werr); err != nil {
+		return fmt.Errorf("close store %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// migrations are applied in order; migrations[i] brings the schema to version
+// i+1 (PRAGMA user_version). Never edit a released migration: append a new one.
+var migrations = [...]string{
+	// 1: initial schema.
+	`
+CREATE TABLE captures (
+	id              INTEGER PRIMARY KEY AUTOINCREMENT, -- never reuse ids of pruned captures: links stay unambiguous
+	status          TEXT    NOT NULL CHECK (status IN ('queued','running','done','failed','skipped')),
+	trigger         TEXT    NOT NULL,
+	requested_by    TEXT    NOT NULL DEFAULT '',
+	namespace       TEXT    NOT NULL,
+	pod             TEXT    NOT NULL,
+	container       TEXT    NOT NULL DEFAULT '',
+	node            TEXT    NOT NULL DEFAULT '',
+	created_at      INTEGER NOT NULL,  -- unix ms UTC, like every time column
+	started_at      INTEGER,           -- NULL while not started
+	finished_at     INTEGER,
+	next_allowed_at INTEGER,
+	error           TEXT    NOT NULL DEFAULT '',
+	truncated       INTEGER NOT NULL DEFAULT 0,
+	window_ms       INTEGER NOT NULL DEFAULT 0,
+	process_count   INTEGER NOT NULL DEFAULT 0,
+	top_thread_name TEXT,              -- busiest thread, denormalized so lists never decode processes
+	top_thread_nid  INTEGER,
+	top_thread_cpu  REAL,
+	blob_bytes      INTEGER NOT NULL DEFAULT 0, -- compressed processes + raw dumps, for Prune's batch sizing
+	alertname       TEXT    NOT NULL DEFAULT '',
+	rule_uid        TEXT    NOT NULL DEFAULT '',
+	fingerprint     TEXT    NOT NULL DEFAULT '',
+	dashboard_uid   TEXT    NOT NULL DEFAULT '',
+	panel_id        INTEGER NOT NULL DEFAULT 0,
+	alert_json      TEXT               -- the whole alert; NULL for manual captures
+);
+-- Every index ends, implicitly, with the rowid (id): an equality on the leading
+-- columns followed by ORDER BY created_at DESC, id DESC walks the index backwards
+-- with no sort, and the keyset condition (created_at, id) < (?, ?) is a range on it.
+CREATE INDEX captures_created     ON captures (created_at);
+CREATE INDEX captures_namespace   ON captures (namespace, created_at);
+CREATE INDEX captures_pod         ON captures (pod, created_at);
+CREATE INDEX captures_container   ON captures (container, created_at);
+CREATE INDEX captures_node        ON captures (node, created_at);
+CREATE INDEX captures_status      ON captures (status, created_at);
+CREATE INDEX captures_panel       ON captures (dashboard_uid, panel_id, created_at);
+CREATE INDEX captures_target      ON captures (namespace, pod, container, created_at);
+
+-- Blobs live outside captures so that list scans touch only small rows.
+CREATE TABLE capture_processes (
+	capture_id    INTEGER PRIMARY KEY REFERENCES captures (id) ON DELETE CASCADE,
+	processes_gz  BLOB    NOT NULL   -- gzip of the JSON of []jvm.Process
+);
+CREATE TABLE raw_dumps (
+	capture_id  INTEGER NOT NULL REFERENCES captures (id) ON DELETE CASCADE,
+	seq         INTEGER NOT NULL,    -- position of the process in the capture
+	pid         INTEGER NOT NULL,
+	container   TEXT    NOT NULL DEFAULT '',
+	raw_bytes   INTEGER NOT NULL,    -- length of the uncompressed text
+	text_gz     BLOB    NOT NULL,
+	PRIMARY KEY (capture_id, seq)
+);
+CREATE TABLE health_probe (
+	id  INTEGER PRIMARY KEY CHECK (id = 1),
+	at  INTEGER NOT NULL
+);
+`,
+}
+
+// SchemaVersion is the schema version this package writes.
+const SchemaVersion = len(migrations)
+
+// migrate applies the missing migrations, each in its own transaction together
+// with the user_version bump, so a crash leaves the schema at a whole version.
+func (s *Store) migrate(ctx context.Context) error {
+	for {
+		done, err := s.migrateOne(ctx)
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+	}
+	return nil
+}
+
+// migrateOne applies the next missing migration. It re-reads the version inside
+// the (immediate, hence exclusive) transaction so two processes opening the same
+// file at once cannot both apply it.
+func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case version > SchemaVersion:
+		return false, fmt.Errorf("%w: file has version %d, this plugin knows up to %d; upgrade the plugin or point it at another database file",
+			ErrSchemaTooNew, version, SchemaVersion)
+	case version == SchemaVersion:
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+		return false, fmt.Errorf("apply migration %d: %w", version+1, err)
+	}
+	// PRAGMA does not take bind parameters; the value is our own integer.
+	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(version+1)); err != nil {
+		return false, fmt.Errorf("set schema version %d: %w", version+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("commit migration %d: %w", version+1, err)
+	}
+	return false, nil
+}
