@@ -56,22 +56,55 @@ func decodeCursor(cur string) (createdMs, id int64, err error) {
 // milliseconds. List never reads processes or raw dumps; TopThread carries the
 // busiest thread's name, native id and CPU only.
 func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
-	limit := f.Limit
+	q, args, limit, err := buildList(f)
+	if err != nil {
+		return Page{}, fmt.Errorf("list captures: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("list captures: %w", err)
+	}
+	defer rows.Close()
+	page := Page{Captures: make([]Capture, 0, min(limit, 64))}
+	more := false
+	for rows.Next() {
+		if len(page.Captures) == limit {
+			more = true
+			break
+		}
+		c, err := scanCapture(rows)
+		if err != nil {
+			return Page{}, fmt.Errorf("list captures: %w", err)
+		}
+		page.Captures = append(page.Captures, c)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("list captures: %w", err)
+	}
+	if more {
+		last := page.Captures[len(page.Captures)-1]
+		page.Next = encodeCursor(last.CreatedAt.UnixMilli(), last.ID)
+	}
+	return page, nil
+}
+
+// buildList turns a filter into List's statement, its arguments and the page size.
+func buildList(f Filter) (q string, args []any, limit int, err error) {
+	limit = f.Limit
 	if limit == 0 {
 		limit = DefaultLimit
 	}
 	if limit < 1 || limit > MaxLimit {
-		return Page{}, fmt.Errorf("list captures: %w: limit %d out of range 1..%d", ErrBadFilter, f.Limit, MaxLimit)
+		return "", nil, 0, fmt.Errorf("%w: limit %d out of range 1..%d", ErrBadFilter, f.Limit, MaxLimit)
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return Page{}, fmt.Errorf("list captures: %w: unknown status %q", ErrBadFilter, f.Status)
+		return "", nil, 0, fmt.Errorf("%w: unknown status %q", ErrBadFilter, f.Status)
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.From.UnixMilli() > f.To.UnixMilli() {
-		return Page{}, fmt.Errorf("list captures: %w: from %s is after to %s", ErrBadFilter, f.From, f.To)
+		return "", nil, 0, fmt.Errorf("%w: from %s is after to %s", ErrBadFilter, f.From, f.To)
 	}
 
 	var where []string
-	var args []any
 	eq := func(col, v string) {
 		if v != "" {
 			where = append(where, "c."+col+" = ?")
@@ -99,43 +132,17 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	if f.Cursor != "" {
 		ms, id, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return Page{}, fmt.Errorf("list captures: %w", err)
+			return "", nil, 0, err
 		}
 		where = append(where, "(c.created_at, c.id) < (?, ?)")
 		args = append(args, ms, id)
 	}
-	q := "SELECT " + captureCols + " FROM captures c"
+	q = "SELECT " + captureCols + " FROM captures c"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	// One row more than the page tells whether there is a next page.
 	q += " ORDER BY c.created_at DESC, c.id DESC LIMIT ?"
 	args = append(args, limit+1)
-
-	rows, err := s.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return Page{}, fmt.Errorf("list captures: %w", err)
-	}
-	defer rows.Close()
-	page := Page{Captures: make([]Capture, 0, min(limit, 64))}
-	more := false
-	for rows.Next() {
-		if len(page.Captures) == limit {
-			more = true
-			break
-		}
-		c, err := scanCapture(rows)
-		if err != nil {
-			return Page{}, fmt.Errorf("list captures: %w", err)
-		}
-		page.Captures = append(page.Captures, c)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("list captures: %w", err)
-	}
-	if more {
-		last := page.Captures[len(page.Captures)-1]
-		page.Next = encodeCursor(last.CreatedAt.UnixMilli(), last.ID)
-	}
-	return page, nil
+	return q, args, limit, nil
 }
