@@ -1,0 +1,152 @@
+// Package kube is the plugin's only door to Kubernetes: it reads pods, execs
+// into containers, reads container logs and asks the API server what the
+// plugin's identity may do. Errors are classified into the sentinels in
+// errors.go so callers can explain failures to users.
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// ExecTransport selects how Exec talks to the API server.
+type ExecTransport string
+
+const (
+	// ExecTransportFallback tries WebSocket first and falls back to SPDY when
+	// the server (or a proxy in between) refuses the WebSocket upgrade. This is
+	// what kubectl does and the default.
+	ExecTransportFallback ExecTransport = ""
+	// ExecTransportWebSocket uses only the WebSocket executor.
+	ExecTransportWebSocket ExecTransport = "websocket"
+	// ExecTransportSPDY uses only the legacy SPDY executor.
+	ExecTransportSPDY ExecTransport = "spdy"
+)
+
+// DefaultRequestTimeout bounds non-streaming API calls (get pod, access
+// reviews, version) when the caller's context has no earlier deadline.
+// Streaming calls (exec, logs) are bounded only by the caller's context.
+const DefaultRequestTimeout = 30 * time.Second
+
+// Config says how to reach the API server.
+type Config struct {
+	// Kubeconfig is the path to a kubeconfig file. Empty means in-cluster
+	// (the pod's service account).
+	Kubeconfig string
+	// Context is the kubeconfig context to use; empty means current-context.
+	Context string
+	// QPS and Burst are client-side rate limits; zero keeps client-go's defaults.
+	QPS   float32
+	Burst int
+	// UserAgent is sent with every request; empty keeps client-go's default.
+	UserAgent string
+	// ExecTransport forces a transport for Exec; empty means WebSocket with
+	// SPDY fallback.
+	ExecTransport ExecTransport
+}
+
+// Client talks to one Kubernetes API server. It is safe for concurrent use.
+type Client struct {
+	restConfig *rest.Config // no Timeout: used for exec
+	api        kubernetes.Interface
+	streaming  kubernetes.Interface // no Timeout: used for log streams
+	transport  ExecTransport
+}
+
+// New builds a Client from cfg: in-cluster when cfg.Kubeconfig is empty,
+// otherwise from the kubeconfig file and context.
+func New(cfg Config) (*Client, error) {
+	var rc *rest.Config
+	if cfg.Kubeconfig == "" {
+		c, err := rest.InClusterConfig()
+		if err != nil {
+			if errors.Is(err, rest.ErrNotInCluster) {
+				return nil, fmt.Errorf("in-cluster kubernetes config: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set, so this is not running in a pod; set a kubeconfig path instead: %w", err)
+			}
+			return nil, fmt.Errorf("in-cluster kubernetes config: %w", err)
+		}
+		rc = c
+	} else {
+		loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+			&clientcmd.ClientConfigLoadingRules{ExplicitPath: cfg.Kubeconfig},
+			&clientcmd.ConfigOverrides{CurrentContext: cfg.Context},
+		)
+		c, err := loader.ClientConfig()
+		if err != nil {
+			return nil, fmt.Errorf("load kubeconfig %q (context %q): %w", cfg.Kubeconfig, cfg.Context, err)
+		}
+		rc = c
+	}
+	if cfg.QPS > 0 {
+		rc.QPS = cfg.QPS
+	}
+	if cfg.Burst > 0 {
+		rc.Burst = cfg.Burst
+	}
+	if cfg.UserAgent != "" {
+		rc.UserAgent = cfg.UserAgent
+	}
+	return newClient(rc, cfg.ExecTransport)
+}
+
+// NewForConfig builds a Client from an existing rest.Config (tests use the one
+// from kubetest.Server.RESTConfig). The config is copied, not retained.
+func NewForConfig(rc *rest.Config) (*Client, error) {
+	return NewForConfigWithTransport(rc, ExecTransportFallback)
+}
+
+// NewForConfigWithTransport is NewForConfig with a forced exec transport.
+func NewForConfigWithTransport(rc *rest.Config, transport ExecTransport) (*Client, error) {
+	if rc == nil {
+		return nil, errors.New("kube: nil rest config")
+	}
+	return newClient(rest.CopyConfig(rc), transport)
+}
+
+func newClient(rc *rest.Config, transport ExecTransport) (*Client, error) {
+	switch transport {
+	case ExecTransportFallback, ExecTransportWebSocket, ExecTransportSPDY:
+	default:
+		return nil, fmt.Errorf("kube: unknown exec transport %q (want %q, %q or empty for fallback)", transport, ExecTransportWebSocket, ExecTransportSPDY)
+	}
+	streamCfg := rest.CopyConfig(rc)
+	streamCfg.Timeout = 0
+	apiCfg := rest.CopyConfig(rc)
+	if apiCfg.Timeout == 0 {
+		apiCfg.Timeout = DefaultRequestTimeout
+	}
+	api, err := kubernetes.NewForConfig(apiCfg)
+	if err != nil {
+		return nil, fmt.Errorf("kube: build clientset: %w", err)
+	}
+	streaming, err := kubernetes.NewForConfig(streamCfg)
+	if err != nil {
+		return nil, fmt.Errorf("kube: build streaming clientset: %w", err)
+	}
+	return &Client{restConfig: streamCfg, api: api, streaming: streaming, transport: transport}, nil
+}
+
+// ServerVersion returns the API server's gitVersion (e.g. "v1.36.1"). It is
+// the cheapest authenticated round trip, used by the health check.
+func (c *Client) ServerVersion(ctx context.Context) (string, error) {
+	raw, err := c.api.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
+	if err != nil {
+		return "", fmt.Errorf("kubernetes server version: %w", err)
+	}
+	var info version.Info
+	if err := json.Unmarshal(raw, &info); err != nil {
+		return "", fmt.Errorf("kubernetes server version: decode /version: %w", err)
+	}
+	if info.GitVersion == "" {
+		return "", errors.New("kubernetes server version: /version has no gitVersion")
+	}
+	return info.GitVersion, nil
+}
