@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/seed/stackcapture/pkg/jvm"
+)
+
+// finished stores a done capture created at the given time with one raw dump.
+func finished(t testing.TB, s *Store, pod string, created time.Time, raw string) int64 {
+	t.Helper()
+	ctx := testCtx(t)
+	id := mustInsert(t, s, newQueued("ns", pod, created))
+	if err := s.MarkRunning(ctx, id, created, "app", "n"); err != nil {
+		t.Fatal(err)
+	}
+	procs := []jvm.Process{{PID: 1, Threads: []jvm.Thread{{Name: "main", NativeID: 1, CPUPercent: 50}}, Raw: raw}}
+	if err := s.Finish(ctx, id, created, procs, false, 1000); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func countRows(t testing.TB, s *Store, table string) int {
+	t.Helper()
+	var n int
+	if err := s.read.QueryRowContext(testCtx(t), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func exists(t testing.TB, s *Store, id int64) bool {
+	t.Helper()
+	var n int
+	if err := s.read.QueryRowContext(testCtx(t), "SELECT COUNT(*) FROM captures WHERE id = ?", id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+func TestPruneByAge(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	now := base.Add(48 * time.Hour)
+	old := now.Add(-25 * time.Hour)
+
+	oldDone := finished(t, s, "old-done", old, "dump")
+	oldFailed := mustInsert(t, s, newQueued("ns", "old-failed", old))
+	if err := s.Fail(ctx, oldFailed, old, "boom", nil); err != nil {
+		t.Fatal(err)
+	}
+	oldSkipped := mustInsert(t, s, &Capture{Status: StatusSkipped, Trigger: TriggerManual, Namespace: "ns", Pod: "old-skipped",
+		CreatedAt: old, FinishedAt: old, Error: "cooldown"})
+	oldQueued := mustInsert(t, s, newQueued("ns", "old-queued", old))
+	oldRunning := mustInsert(t, s, newQueued("ns", "old-running", old))
+	if err := s.MarkRunning(ctx, oldRunning, old, "app", "n"); err != nil {
+		t.Fatal(err)
+	}
+	edge := finished(t, s, "edge", now.Add(-24*time.Hour), "dump") // exactly maxAge old: kept
+	recent := finished(t, s, "recent", now.Add(-time.Hour), "dump")
+
+	n, err := s.Prune(ctx, now, 24*time.Hour, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Errorf("pruned %d, want 3", n)
+	}
+	for _, id := range []int64{oldDone, oldFailed, oldSkipped} {
+		if exists(t, s, id) {
+			t.Errorf("old finished capture %d survived", id)
+		}
+	}
+	for _, id := range []int64{oldQueued, oldRunning, edge, recent} {
+		if !exists(t, s, id) {
+			t.Errorf("capture %d was pruned", id)
+		}
+	}
+	// Blobs went with their captures.
+	if got := countRows(t, s, "raw_dumps"); got != 2 {
+		t.Errorf("%d raw dumps left, want 2", got)
+	}
+	if got := countRows(t, s, "capture_processes"); got != 2 {
+		t.Errorf("%d process blobs left, want 2", got)
+	}
+}
+
+func TestPruneBySize(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	// Random text barely compresses, so each capture really costs ~64 KiB.
+	bigDump := func() string {
+		b := make([]byte, 48<<10)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return base64.StdEncoding.EncodeToString(b)
+	}
+
+	// The oldest captures are in flight: they must survive any cap.
+	inFlightQueued := mustInsert(t, s, newQueued("ns", "queued", base))
+	inFlightRunning := mustInsert(t, s, newQueued("ns", "running", base))
+	if err := s.MarkRunning(ctx, inFlightRunning, base, "app", "n"); err != nil {
+		t.Fatal(err)
+	}
+	const total = 60
+	ids := make([]int64, total)
+	for i := range ids {
+		ids[i] = finished(t, s, "pod", base.Add(time.Duration(i+1)*time.Second), bigDump())
+	}
+	before, err := s.UsedBytes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perCapture := before / total
+	const maxBytes = 1 << 20
+	if before < 2*maxBytes {
+		t.Fatalf("setup: only %d bytes stored", before)
+	}
+
+	n, err := s.Prune(ctx, base.Add(time.Hour), 0, maxBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, err := s.UsedBytes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used > maxBytes {
+		t.Fatalf("used %d bytes after pruning to %d", used, maxBytes)
+	}
+	if used < maxBytes-3*perCapture {
+		t.Errorf("over-pruned: %d bytes left of a %d cap (a capture is ~%d)", used, maxBytes, perCapture)
+	}
+	// Oldest first: the survivors are exactly the newest captures.
+	for i, id := range ids {
+		if want := i >= int(n); exists(t, s, id) != want {
+			t.Fatalf("capture %d (age rank %d) exists=%v after pruning %d oldest", id, i, !want, n)
+		}
+	}
+	if !exists(t, s, inFlightQueued) || !exists(t, s, inFlightRunning) {
+		t.Fatal("a queued or running capture was pruned")
+	}
+	// The space went back to the file system.
+	var freelist int
+	if err := s.read.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&freelist); err != nil {
+		t.Fatal(err)
+	}
+	if freelist != 0 {
+		t.Errorf("%d free pages left in the file", freelist)
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.FileBytes > maxBytes || st.WALBytes != 0 {
+		t.Errorf("file %d bytes, WAL %d bytes after prune to %d", st.FileBytes, st.WALBytes, maxBytes)
+	}
+
+	// A cap below what in-flight captures need empties the rest and stops.
+	if _, err := s.Prune(ctx, base.Add(time.Hour), 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, s, "captures"); got != 2 || !exists(t, s, inFlightQueued) || !exists(t, s, inFlightRunning) {
+		t.Fatalf("after pruning to 1 byte: %d captures left, want the 2 in flight", got)
+	}
+}
+
+func TestRunRetentionPrunesUntilCancelled(t *testing.T) {
+	s := openTest(t)
+	old := finished(t, s, "old", base, "dump") // base is long before time.Now()
+	ctx, cancel := context.WithCancel(testCtx(t))
+	done := make(chan struct{})
+	errs := make(chan error, 10)
+	go func() {
+		defer close(done)
+		s.RunRetention(ctx, time.Hour, 24*time.Hour, 0, func(err error) { errs <- err })
+	}()
+	deadline := time.Now().Add(30 * time.Second) // failure guard only
+	for exists(t, s, old) {
+		if time.Now().After(deadline) {
+			t.Fatal("RunRetention did not prune at start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("RunRetention did not stop with its context")
+	}
+	close(errs)
+	for err := range errs {
+		t.Errorf("retention error: %v", err)
+	}
+}
+
+// TestPruneThenWrite guards the reclaim step: truncating the WAL must
+// not leave a store that fails its next write.
+func TestPruneThenWrite(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	for i := 0; i < 5; i++ {
+		finished(t, s, "p", base.Add(time.Duration(i)*time.Second), "dump")
+	}
+	if _, err := s.Prune(ctx, base.Add(time.Hour), time.Minute, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Writable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id := finished(t, s, "after", base.Add(2*time.Hour), "dump")
+	if got := mustGet(t, s, id); got.Status != StatusDone {
+		t.Fatalf("capture after prune: %s", got.Status)
+	}
+	if _, err := os.Stat(s.Path()); err != nil {
+		t.Fatal(err)
+	}
+}
