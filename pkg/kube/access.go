@@ -41,6 +41,7 @@ func (c *Client) CanI(ctx context.Context, namespace, verb, resource, subresourc
 	return res.Status.Allowed, reason, nil
 }
 
+// resourceName is "pods/exec", or "pods" without a subresource.
 func resourceName(resource, subresource string) string {
 	if subresource == "" {
 		return resource

@@ -37,16 +37,8 @@ type ForbiddenError struct {
 	Cause error
 }
 
-// resourceName is "pods/exec" or "pods".
-func (e *ForbiddenError) resourceName() string {
-	if e.Subresource == "" {
-		return e.Resource
-	}
-	return e.Resource + "/" + e.Subresource
-}
-
 func (e *ForbiddenError) Error() string {
-	r := e.resourceName()
+	r := resourceName(e.Resource, e.Subresource)
 	return fmt.Sprintf("forbidden: cannot %s %s in namespace %q (RBAC: grant %q on %q)", e.Verb, r, e.Namespace, e.Verb, r)
 }
 

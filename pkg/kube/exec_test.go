@@ -436,3 +436,14 @@ func TestExecHookObservesConcurrency(t *testing.T) {
 		t.Fatalf("Exec with failing hook: %v, want the hook's error", err)
 	}
 }
+
+func TestExecKilledBySignalReportsShellStyleCode(t *testing.T) {
+	_, c := newEnv(t, kube.ExecTransportFallback)
+	err := c.Exec(guardedCtx(t), kube.ExecRequest{
+		Namespace: "shop", Pod: "app", Container: "app",
+		Command: []string{"sh", "-c", "kill -KILL $$"}, Stdout: &bytes.Buffer{},
+	})
+	if code, ok := kube.ExitCode(err); !ok || code != 128+9 {
+		t.Fatalf("Exec of a SIGKILLed command: %v, want exit code 137", err)
+	}
+}
