@@ -28,10 +28,11 @@ func validateNew(c *Capture) error {
 		return fmt.Errorf("%w: nil", ErrInvalidCapture)
 	}
 	var problems []string
-	if c.Namespace == "" {
+	// A skipped capture may lack them: an alert without pod labels is recorded to say so.
+	if c.Namespace == "" && c.Status != StatusSkipped {
 		problems = append(problems, "namespace is empty")
 	}
-	if c.Pod == "" {
+	if c.Pod == "" && c.Status != StatusSkipped {
 		problems = append(problems, "pod is empty")
 	}
 	if c.Trigger != TriggerAlert && c.Trigger != TriggerManual {
@@ -181,6 +182,19 @@ func (s *Store) MarkRunning(ctx context.Context, id int64, startedAt time.Time, 
 			container = CASE WHEN ? = '' THEN container ELSE ? END,
 			node = CASE WHEN ? = '' THEN node ELSE ? END
 			WHERE id = ?`, startedAt.UnixMilli(), container, container, node, node, id)
+		return err
+	})
+}
+
+// SetContainer records the container(s) a running whole-pod capture found its JVMs in, so the
+// capture lists under the container it really inspected.
+func (s *Store) SetContainer(ctx context.Context, id int64, container string) error {
+	const action = "set container of"
+	return s.inTx(ctx, action, id, func(tx *sql.Tx) error {
+		if err := checkState(ctx, tx, id, action, StatusRunning); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE captures SET container = ? WHERE id = ?", container, id)
 		return err
 	})
 }

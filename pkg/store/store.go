@@ -128,11 +128,18 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// migrations are applied in order; migrations[i] brings the schema to version
-// i+1 (PRAGMA user_version). Never edit a released migration: append a new one.
-var migrations = [...]string{
-	// 1: initial schema.
-	`
+// migrations are applied in order; migrations()[i] brings the schema to
+// version i+1 (PRAGMA user_version). Never edit a released migration: append a
+// new one and raise SchemaVersion.
+func migrations() []string {
+	return []string{schemaV1}
+}
+
+// SchemaVersion is the schema version this package writes: len(migrations()).
+const SchemaVersion = 1
+
+// schemaV1 is the initial schema.
+const schemaV1 = `
 CREATE TABLE captures (
 	id              INTEGER PRIMARY KEY AUTOINCREMENT, -- never reuse ids of pruned captures: links stay unambiguous
 	status          TEXT    NOT NULL CHECK (status IN ('queued','running','done','failed','skipped')),
@@ -191,11 +198,7 @@ CREATE TABLE health_probe (
 	id  INTEGER PRIMARY KEY CHECK (id = 1),
 	at  INTEGER NOT NULL
 );
-`,
-}
-
-// SchemaVersion is the schema version this package writes.
-const SchemaVersion = len(migrations)
+`
 
 // migrate applies the missing migrations, each in its own transaction together
 // with the user_version bump, so a crash leaves the schema at a whole version.
@@ -232,7 +235,11 @@ func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
 	case version == SchemaVersion:
 		return true, nil
 	}
-	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+	all := migrations()
+	if len(all) != SchemaVersion {
+		return false, fmt.Errorf("internal error: %d migrations for schema version %d", len(all), SchemaVersion)
+	}
+	if _, err := tx.ExecContext(ctx, all[version]); err != nil {
 		return false, fmt.Errorf("apply migration %d: %w", version+1, err)
 	}
 	// PRAGMA does not take bind parameters; the value is our own integer.
