@@ -39,4 +39,9 @@ type Skipped struct {
 	Container string `json:"container"`
 	AlertName string `json:"alertname"`
 	Reason    string `json:"reason"`
+	// Record says the skip belongs in the capture history, so a misconfigured rule shows up
+	// where people look for captures. Resolved alerts and in-payload duplicates are not recorded:
+	// every firing alert resolves once, and that is not news.
+	Record bool   `json:"-"`
+	Alert  *Alert `json:"-"`
 }

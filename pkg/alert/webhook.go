@@ -160,28 +160,34 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 			container = ""
 		}
 		node := validNode(lookup(a.Labels, names.Node, "node"))
-		skip := func(reason string) {
-			skipped = append(skipped, Skipped{Namespace: ns, Pod: pod, Container: container, AlertName: alertName, Reason: reason})
+		skip := func(reason string, record bool) {
+			s := Skipped{Namespace: ns, Pod: pod, Container: container, AlertName: alertName, Reason: reason, Record: record}
+			if record {
+				s.Alert = keep(a, w.OrgID)
+			}
+			skipped = append(skipped, s)
 		}
 		if a.Status != "firing" {
-			skip(fmt.Sprintf("alert is %s, only firing alerts are captured", orUnknown(a.Status)))
+			skip(fmt.Sprintf("alert is %s, only firing alerts are captured", orUnknown(a.Status)), false)
 			continue
 		}
 		if reason, meta := grafanaMetaAlerts[alertName]; meta {
-			skip(reason)
+			skip(reason, true)
 			continue
 		}
 		if ns == "" || pod == "" {
-			skip(missingLabels(names, ns == "", pod == ""))
+			skip(missingLabels(names, ns == "", pod == ""), true)
 			continue
 		}
 		if err := ValidateNames(ns, pod, container); err != nil {
-			skip(err.Error())
+			// The raw values may be anything; the record keeps the reason, not the names.
+			ns, pod, container = "", "", ""
+			skip(err.Error(), true)
 			continue
 		}
 		key := [3]string{ns, pod, container}
 		if seen[key] {
-			skip("duplicate of an earlier alert in the same notification")
+			skip("duplicate of an earlier alert in the same notification", false)
 			continue
 		}
 		seen[key] = true

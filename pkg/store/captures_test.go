@@ -320,3 +320,42 @@ func TestRawDumpsStoredCompressed(t *testing.T) {
 		t.Fatal("processes are stored as clear JSON")
 	}
 }
+
+func TestSetContainerOnlyWhileRunning(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	id := mustInsert(t, s, newQueued("shop", "web-0", t0))
+	if err := s.SetContainer(ctx, id, "app"); !errors.Is(err, ErrInvalidTransition) {
+		t.Fatalf("SetContainer on a queued capture: err = %v, want ErrInvalidTransition", err)
+	}
+	if err := s.MarkRunning(ctx, id, t0.Add(time.Second), "", "node-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetContainer(ctx, id, "app,sidecar"); err != nil {
+		t.Fatalf("SetContainer: %v", err)
+	}
+	if got := mustGet(t, s, id).Container; got != "app,sidecar" {
+		t.Errorf("container = %q, want app,sidecar", got)
+	}
+	page, err := s.List(ctx, Filter{Container: "app,sidecar"})
+	if err != nil || len(page.Captures) != 1 {
+		t.Fatalf("List by the resolved container: %d captures, err %v", len(page.Captures), err)
+	}
+}
+
+func TestSkippedAlertWithoutPodIsRecorded(t *testing.T) {
+	s := openTest(t)
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	c := &Capture{Status: StatusSkipped, Trigger: TriggerAlert, CreatedAt: t0, FinishedAt: t0,
+		Error: `alert has no namespace (label "namespace")`, Alert: testAlert()}
+	id := mustInsert(t, s, c)
+	got := mustGet(t, s, id)
+	if got.Status != StatusSkipped || got.Error != c.Error || got.Namespace != "" {
+		t.Errorf("got %+v", got)
+	}
+	// A queued capture still needs both.
+	if _, err := s.Insert(testCtx(t), &Capture{Status: StatusQueued, Trigger: TriggerAlert, CreatedAt: t0}); !errors.Is(err, ErrInvalidCapture) {
+		t.Errorf("queued capture without namespace/pod: err = %v, want ErrInvalidCapture", err)
+	}
+}
