@@ -1,0 +1,322 @@
+package plugin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/capture"
+	"github.com/seed/stackcapture/pkg/store"
+)
+
+// Grafana org roles, weakest first.
+var roleRank = map[string]int{"Viewer": 1, "Editor": 2, "Admin": 3}
+
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhook", a.require("Editor", a.handleWebhook))
+	mux.HandleFunc("POST /captures", a.require("Editor", a.handleCaptureNow))
+	mux.HandleFunc("GET /captures", a.require("Viewer", a.handleList))
+	mux.HandleFunc("GET /captures/{id}", a.require("Viewer", a.handleGet))
+	mux.HandleFunc("GET /captures/{id}/raw", a.require("Viewer", a.handleRaw))
+	return a.recoverPanics(mux)
+}
+
+// recoverPanics turns a panic into a 500: under Grafana a panic restarts the plugin, which
+// looks like an outage and loses every capture in flight.
+func (a *App) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("resource handler panicked", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// require lets the call through when Grafana says the caller has at least the role.
+// Grafana authenticates the call (a session, or the contact point's service-account token)
+// and passes the caller in the plugin context; the Authorization header never reaches us.
+func (a *App) require(role string, next func(http.ResponseWriter, *http.Request, *backend.User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		user := backend.PluginConfigFromContext(r.Context()).User
+		if user == nil {
+			http.Error(w, errNoUser.Error()+": call this through Grafana's /api/plugins/"+PluginID+"/resources", http.StatusUnauthorized)
+			return
+		}
+		if roleRank[user.Role] < roleRank[role] {
+			http.Error(w, fmt.Sprintf("%s %s needs the %s role or above; %q has %s", r.Method, r.URL.Path, role, user.Login, orNone(user.Role)), http.StatusForbidden)
+			return
+		}
+		if a.serviceUnavailable(w) {
+			return
+		}
+		next(w, r, user)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no role"
+	}
+	return s
+}
+
+// readBody reads at most the configured body size; larger bodies answer 413.
+func (a *App) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.settings.MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		http.Error(w, fmt.Sprintf("body larger than %d bytes (maxBodyBytes)", a.settings.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+		return nil, false
+	case err != nil:
+		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
+}
+
+func (a *App) handleWebhook(w http.ResponseWriter, r *http.Request, user *backend.User) {
+	body, ok := a.readBody(w, r)
+	if !ok {
+		return
+	}
+	hook, err := alert.Decode(body)
+	if err != nil {
+		http.Error(w, "not a Grafana webhook: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	targets, skipped := alert.Targets(hook, a.settings.Labels)
+	reqs := make([]capture.Request, 0, len(targets)+len(skipped))
+	for _, t := range targets {
+		reqs = append(reqs, capture.Request{Target: t, Trigger: store.TriggerAlert, RequestedBy: user.Login})
+	}
+	var notRecorded []alert.Skipped
+	for _, s := range skipped {
+		if !s.Record {
+			notRecorded = append(notRecorded, s)
+			continue
+		}
+		reqs = append(reqs, capture.Request{
+			Target:      alert.Target{Namespace: s.Namespace, Pod: s.Pod, Container: s.Container, Alert: s.Alert},
+			Trigger:     store.TriggerAlert,
+			RequestedBy: user.Login,
+			SkipReason:  s.Reason,
+		})
+	}
+	a.submit(w, r, reqs, notRecorded)
+}
+
+// captureNowRequest is the body of POST /captures.
+type captureNowRequest struct {
+	Namespace string `json:"namespace"`
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
+}
+
+func (a *App) handleCaptureNow(w http.ResponseWriter, r *http.Request, user *backend.User) {
+	body, ok := a.readBody(w, r)
+	if !ok {
+		return
+	}
+	var req captureNowRequest
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		http.Error(w, `body must be {"namespace": "...", "pod": "...", "container": "..." (optional)}: `+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if req.Namespace == "" || req.Pod == "" {
+		http.Error(w, "namespace and pod are required", http.StatusBadRequest)
+		return
+	}
+	if err := alert.ValidateNames(req.Namespace, req.Pod, req.Container); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	a.submit(w, r, []capture.Request{{
+		Target:      alert.Target{Namespace: req.Namespace, Pod: req.Pod, Container: req.Container},
+		Trigger:     store.TriggerManual,
+		RequestedBy: user.Login,
+	}}, nil)
+}
+
+// submit hands requests to the capture manager and answers 202 with what was accepted and skipped.
+func (a *App) submit(w http.ResponseWriter, r *http.Request, reqs []capture.Request, skipped []alert.Skipped) {
+	res, err := a.manager.Submit(r.Context(), reqs)
+	if err != nil {
+		a.log.Error("record capture requests", "error", err)
+		http.Error(w, "could not record the capture requests: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	resp := SubmitResponse{Accepted: []AcceptedCapture{}, Skipped: append(res.Skipped, skipped...)}
+	for _, acc := range res.Accepted {
+		resp.Accepted = append(resp.Accepted, AcceptedCapture{ID: acc.ID, Namespace: acc.Namespace, Pod: acc.Pod, Container: acc.Container})
+	}
+	if resp.Skipped == nil {
+		resp.Skipped = []alert.Skipped{}
+	}
+	writeJSON(w, http.StatusAccepted, resp)
+}
+
+func (a *App) handleList(w http.ResponseWriter, r *http.Request, _ *backend.User) {
+	f, err := parseFilter(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	page, err := a.store.List(r.Context(), f)
+	if errors.Is(err, store.ErrBadCursor) {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err != nil {
+		a.log.Error("list captures", "error", err)
+		http.Error(w, "list captures: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	resp := ListResponse{Captures: make([]CaptureSummary, 0, len(page.Captures)), NextCursor: page.Next}
+	for i := range page.Captures {
+		resp.Captures = append(resp.Captures, summaryOf(&page.Captures[i]))
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// parseFilter reads the list's query parameters; a malformed one is an error naming it.
+func parseFilter(q url.Values) (store.Filter, error) {
+	f := store.Filter{
+		Namespace:    q.Get("namespace"),
+		Pod:          q.Get("pod"),
+		Container:    q.Get("container"),
+		Node:         q.Get("node"),
+		DashboardUID: q.Get("dashboardUid"),
+		Cursor:       q.Get("cursor"),
+		Limit:        50,
+	}
+	if s := q.Get("status"); s != "" {
+		f.Status = store.Status(s)
+		if !f.Status.Valid() {
+			return f, fmt.Errorf("status %q: want queued, running, done, failed or skipped", s)
+		}
+	}
+	epoch := func(key string) (time.Time, error) {
+		v := q.Get(key)
+		if v == "" {
+			return time.Time{}, nil
+		}
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || ms < 0 {
+			return time.Time{}, fmt.Errorf("%s %q: want epoch milliseconds", key, v)
+		}
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	var err error
+	if f.From, err = epoch("from"); err != nil {
+		return f, err
+	}
+	if f.To, err = epoch("to"); err != nil {
+		return f, err
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return f, fmt.Errorf("limit %q: want 1 to 500", v)
+		}
+		f.Limit = n
+	}
+	if v := q.Get("panelId"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return f, fmt.Errorf("panelId %q: want a panel id", v)
+		}
+		f.PanelID = n
+	}
+	return f, nil
+}
+
+func parseID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		http.Error(w, fmt.Sprintf("capture id %q: want a positive number", r.PathValue("id")), http.StatusBadRequest)
+		return 0, false
+	}
+	return id, true
+}
+
+func (a *App) handleGet(w http.ResponseWriter, r *http.Request, _ *backend.User) {
+	id, ok := parseID(w, r)
+	if !ok {
+		return
+	}
+	c, err := a.store.Get(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, fmt.Sprintf("capture %d not found (deleted by retention, or never existed)", id), http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		a.log.Error("get capture", "id", id, "error", err)
+		http.Error(w, "get capture: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, detailOf(c))
+}
+
+func (a *App) handleRaw(w http.ResponseWriter, r *http.Request, _ *backend.User) {
+	id, ok := parseID(w, r)
+	if !ok {
+		return
+	}
+	c, err := a.store.Get(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, fmt.Sprintf("capture %d not found", id), http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		http.Error(w, "get capture: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	dumps, err := a.store.RawDumps(r.Context(), id)
+	if err != nil {
+		http.Error(w, "read raw dumps: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if len(dumps) == 0 {
+		http.Error(w, fmt.Sprintf("capture %d has no thread dump (status %s)", id, c.Status), http.StatusNotFound)
+		return
+	}
+	name := fmt.Sprintf("stackcapture-%d-%s-%s.txt", id, c.Pod, c.CreatedAt.UTC().Format("20060102T150405Z"))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	w.WriteHeader(http.StatusOK)
+	for i, d := range dumps {
+		if i > 0 {
+			io.WriteString(w, "\n")
+		}
+		fmt.Fprintf(w, "# Stack Capture %d: %s/%s container %s, JVM pid %d\n", id, c.Namespace, c.Pod, d.Container, d.PID)
+		io.WriteString(w, d.Text)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
