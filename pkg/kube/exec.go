@@ -153,11 +153,16 @@ func classifyExecError(ctx context.Context, err error, req ExecRequest) error {
 	if req.Container != "" {
 		where += " container " + req.Container
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, ctxErr) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return fmt.Errorf("%s: %w", where, ctxErr)
-	}
 	if _, ok := ExitCode(err); ok {
 		return fmt.Errorf("%s: %w", where, err)
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		// Once ctx is done, whatever broke (usually the torn-down stream)
+		// broke because of it.
+		if errors.Is(err, ctxErr) {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		return fmt.Errorf("%s: %w (stream ended with: %v)", where, ctxErr, err)
 	}
 	if status := upgradeStatus(err); status != nil {
 		// Keep the full client-go error for the message, the status for

@@ -8,6 +8,24 @@
 // "Containers" are the test machine itself: an exec runs the command here with
 // os/exec, resolved through and run with the container's Env (so PATH decides
 // whether "sh" exists), and a container's log is a file on disk.
+//
+// Typical use from another package's test:
+//
+//	srv := kubetest.NewServer(t) // closed by t.Cleanup
+//	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "api-0", Node: "n1",
+//		Containers: []kubetest.ContainerSpec{{
+//			Name:    "jvm",
+//			Env:     []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(jvmPID)},
+//			LogFile: jvmStdoutPath, // served by pods/log
+//		}}})
+//	client, err := kube.NewForConfig(srv.RESTConfig())
+//
+// Fault injection: Deny("create", "pods", "exec") (403 and a denying access
+// review), DeletePod (404), RejectWebSocket(true) (forces SPDY fallback),
+// OnExec (observe, hold or fail execs; ExecStats counts them). The server
+// offers WebSocket protocol v4 only (v5 exists only behind a real API
+// server), which cannot signal the end of stdin: scripts sent on stdin must
+// end with `exit`.
 package kubetest
 
 import (
