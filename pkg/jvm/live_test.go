@@ -1,0 +1,426 @@
+package jvm
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests run the real probe script against real JVMs on this machine, the way the
+// kubelet would run it in a container: the script on stdin of `sh -s -- ARGS`.
+
+const (
+	jdk17Home = "/usr/lib/jvm/java-17-openjdk-amd64"
+	jdk25Home = "/usr/lib/jvm/temurin-25-jdk-amd64"
+	// liveWindow is short to keep the tests quick; the spinner still gets ticks.
+	liveWindow  = 700 * time.Millisecond
+	liveTimeout = 90 * time.Second // a failure guard, not a performance bound
+	spinOddName = `odd "quoted" (parens) 线程`
+)
+
+// compileSpin compiles testdata/Spin.java with JDK 17's javac (class files JDK 25 runs too).
+func compileSpin(t *testing.T) string {
+	t.Helper()
+	javac := filepath.Join(jdk17Home, "bin", "javac")
+	requireFile(t, javac)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), liveTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, javac, "-d", dir, filepath.Join("testdata", "Spin.java")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("javac Spin.java: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func requireFile(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%s is required by this test: %v", path, err)
+	}
+}
+
+// spinJVM is a running testdata/Spin.java.
+type spinJVM struct {
+	pid    int
+	stdout string // the file its stdout goes to: where a kill -3 dump lands
+}
+
+// startSpin starts Spin with a java binary and waits until it prints "ready". The JVM
+// is killed in t.Cleanup.
+func startSpin(t *testing.T, java, classDir string, jvmArgs ...string) spinJVM {
+	t.Helper()
+	stdoutPath := filepath.Join(t.TempDir(), "jvm-stdout.log")
+	stdout, err := os.Create(stdoutPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	// Serial GC and C1 only: fewer VM threads and less JIT work competing with the
+	// spinner on a small, busy machine.
+	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}, jvmArgs...)
+	cmd := exec.Command(java, append(args, "-cp", classDir, "Spin")...)
+	cmd.Stdout, cmd.Stderr = stdout, stdout
+	cmd.Env = withoutEnv(os.Environ(), "JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", java, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(liveTimeout)
+	for {
+		b, _ := os.ReadFile(stdoutPath)
+		if bytes.Contains(b, []byte("ready pid=")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s Spin did not print ready within %v; output:\n%s", java, liveTimeout, b)
+		}
+		if cmd.ProcessState != nil {
+			t.Fatalf("JVM exited: %s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return spinJVM{pid: cmd.Process.Pid, stdout: stdoutPath}
+}
+
+func withoutEnv(env []string, names ...string) []string {
+	var out []string
+next:
+	for _, kv := range env {
+		for _, n := range names {
+			if strings.HasPrefix(kv, n+"=") {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// toolPath makes a directory with links to the named commands only, to run the probe
+// with a PATH that has exactly those tools (and, unless named, no jcmd or jstack).
+func toolPath(t *testing.T, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, n := range names {
+		p, err := exec.LookPath(n)
+		if err != nil {
+			t.Fatalf("%s is required by this test: %v", n, err)
+		}
+		if err := os.Symlink(p, filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// fullTools are the optional tools the probe uses, minus jcmd and jstack.
+var fullTools = []string{"sleep", "cat", "sed", "tr", "grep", "getconf", "readlink", "ls", "date", "timeout"}
+
+// runProbe runs the embedded probe with shell (argv[0] of ProbeArgs when ""), restricted
+// to pids, with PATH set to path.
+func runProbe(t *testing.T, shell, path string, pids ...int) (*ProbeOutput, []byte) {
+	t.Helper()
+	argv := ProbeArgs(liveWindow)
+	if shell != "" {
+		argv = append(strings.Fields(shell), argv[1:]...)
+	}
+	var ids []string
+	for _, p := range pids {
+		ids = append(ids, strconv.Itoa(p))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), liveTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdin = bytes.NewReader(ProbeScript())
+	cmd.Env = append(withoutEnv(os.Environ(), "PATH", "STACKCAPTURE_PIDS"),
+		"PATH="+path, "STACKCAPTURE_PIDS="+strings.Join(ids, " "))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("probe %v: %v\nstderr:\n%s", argv, err, stderr.String())
+	}
+	out, err := ParseProbeOutput(bytes.NewReader(stdout.Bytes()))
+	if err != nil {
+		t.Fatalf("ParseProbeOutput: %v\nstdout:\n%s\nstderr:\n%s", err, clip(stdout.String(), 4000), stderr.String())
+	}
+	if len(out.Notes) > 0 {
+		t.Errorf("protocol notes %q; stderr:\n%s", out.Notes, stderr.String())
+	}
+	return out, stdout.Bytes()
+}
+
+// assertSpinnerFirst checks the analysis of a Spin JVM: the spinner ranks first, well
+// above the idle threads, with its stack.
+func assertSpinnerFirst(t *testing.T, rec *JVMRecord, p Process, jvm spinJVM) {
+	t.Helper()
+	if p.Error != "" {
+		t.Errorf("Process.Error = %q", p.Error)
+	}
+	// Without tr the probe's builtin read drops the NULs between the arguments.
+	if p.PID != jvm.pid || !strings.Contains(p.Command, "-cp") || !strings.HasSuffix(p.Command, "Spin") {
+		t.Errorf("pid %d command %q, want pid %d running Spin", p.PID, p.Command, jvm.pid)
+	}
+	if len(p.Threads) == 0 {
+		t.Fatal("no threads")
+	}
+	// The window is measured, so it is at least the sleep and bounded by the run.
+	if p.WindowMs < liveWindow.Milliseconds()-20 || p.WindowMs > liveTimeout.Milliseconds() {
+		t.Errorf("WindowMs = %d, want about %d", p.WindowMs, liveWindow.Milliseconds())
+	}
+	if p.ThreadCount != len(rec.End.Tasks) || p.ThreadCount < 7 {
+		t.Errorf("ThreadCount = %d, end sample has %d tasks; want >= 7", p.ThreadCount, len(rec.End.Tasks))
+	}
+	hot := p.Threads[0]
+	if hot.Name != "hot-spinner" || !hot.InDump {
+		var names []string
+		for _, th := range p.Threads {
+			names = append(names, th.Name+"="+strconv.FormatFloat(th.CPUPercent, 'f', 1, 64))
+		}
+		t.Fatalf("busiest thread %q (in dump %v), want hot-spinner; ranking %v", hot.Name, hot.InDump, names)
+	}
+	if hot.CPUPercent < 5 || hot.CPUMs <= 0 || p.CPUPercent < hot.CPUPercent {
+		t.Errorf("hot-spinner CPU %.1f%% (%d ms), process %.1f%%; want a clearly busy thread", hot.CPUPercent, hot.CPUMs, p.CPUPercent)
+	}
+	if hot.NativeID == jvm.pid || hot.State != "RUNNABLE" || len(hot.Frames) == 0 || hot.Frames[0].Method != "Spin.spinHot" {
+		t.Errorf("hot-spinner nid %d state %q frames %+v, want RUNNABLE in Spin.spinHot", hot.NativeID, hot.State, hot.Frames)
+	}
+	// The hot nid is a thread of this JVM in /proc.
+	if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(jvm.pid), "task", strconv.Itoa(hot.NativeID))); err != nil {
+		t.Errorf("hot-spinner nid %d is not a task of pid %d: %v", hot.NativeID, jvm.pid, err)
+	}
+	all := Analyze(rec, mustParseDump(t, p.Raw), 0)
+	seen := map[string]bool{}
+	for _, th := range all.Threads {
+		seen[th.Name] = true
+		if strings.HasPrefix(th.Name, "idle-") || th.Name == spinOddName {
+			if !th.InDump || th.State != "TIMED_WAITING" {
+				t.Errorf("%q in dump %v state %q, want TIMED_WAITING from the dump", th.Name, th.InDump, th.State)
+			}
+			if th.CPUPercent*4 > hot.CPUPercent {
+				t.Errorf("idle thread %q at %.1f%% CPU vs hot-spinner %.1f%%", th.Name, th.CPUPercent, hot.CPUPercent)
+			}
+		}
+	}
+	// The thread named "evil\n@sc done\n|x": its comm (15 bytes, newlines kept) reached
+	// Go as data, not as a record; its split dump header is not read as a thread.
+	evil := 0
+	for _, th := range all.Threads {
+		if th.Name == "evil\n@sc done\n|" && !th.InDump {
+			evil++
+		}
+	}
+	if evil != 1 {
+		t.Errorf("%d threads named by the evil comm, want 1", evil)
+	}
+	for _, want := range []string{"idle-0", "idle-3", spinOddName, "main", "VM Thread"} {
+		if !seen[want] {
+			t.Errorf("thread %q missing from the analysis", want)
+		}
+	}
+	if len(all.Threads) != all.ThreadCount {
+		t.Errorf("topN 0 kept %d of %d threads", len(all.Threads), all.ThreadCount)
+	}
+}
+
+func mustParseDump(t *testing.T, text string) *Dump {
+	t.Helper()
+	d, err := ParseThreadDump(text)
+	if err != nil {
+		t.Fatalf("ParseThreadDump: %v", err)
+	}
+	return d
+}
+
+// onlyJVM returns the single JVM record of a probe run.
+func onlyJVM(t *testing.T, out *ProbeOutput, pid int) *JVMRecord {
+	t.Helper()
+	if out.NoJVM || len(out.JVMs) != 1 || out.JVMs[0].PID != pid {
+		t.Fatalf("probe found %d JVMs (nojvm %v), want exactly pid %d", len(out.JVMs), out.NoJVM, pid)
+	}
+	rec := out.JVMs[0]
+	if rec.Start == nil || rec.End == nil || rec.Start.BadLines+rec.End.BadLines != 0 {
+		t.Fatalf("samples start %+v end %+v, want both, all lines parsed", rec.Start, rec.End)
+	}
+	return rec
+}
+
+func TestProbeLiveJcmd(t *testing.T) {
+	classDir := compileSpin(t)
+	for _, tc := range []struct {
+		name, home, version string
+	}{
+		{"jdk17", jdk17Home, "17."},
+		{"jdk25", jdk25Home, "25."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			java := filepath.Join(tc.home, "bin", "java")
+			requireFile(t, java)
+			jvm := startSpin(t, java, classDir)
+			// PATH has no jcmd: a dump proves the probe found the one beside the JVM's java.
+			out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
+			if out.ClkTck <= 0 || out.WindowMs != liveWindow.Milliseconds() || !out.Complete {
+				t.Errorf("clk_tck %d window %d complete %v", out.ClkTck, out.WindowMs, out.Complete)
+			}
+			rec := onlyJVM(t, out, jvm.pid)
+			if !strings.Contains(rec.Command, " -cp ") {
+				t.Errorf("command %q, want arguments separated by spaces", rec.Command)
+			}
+			if rec.DumpSource != SourceJcmd || rec.DumpExit != 0 || rec.SigquitSent || len(rec.Errors) > 0 {
+				t.Fatalf("dump source %q exit %d sigquit %v errors %q, want jcmd, 0", rec.DumpSource, rec.DumpExit, rec.SigquitSent, rec.Errors)
+			}
+			dump := mustParseDump(t, rec.DumpText)
+			if !strings.Contains(dump.JVM, "("+tc.version) || !dump.Complete {
+				t.Errorf("banner %q complete %v, want a complete JDK %s dump", dump.JVM, dump.Complete, tc.version)
+			}
+			p := Analyze(rec, dump, 5)
+			if len(p.Threads) != 5 || p.DumpSource != SourceJcmd || p.JVM != dump.JVM || p.Raw == "" {
+				t.Errorf("Analyze: %d threads, source %q, jvm %q, raw %d bytes", len(p.Threads), p.DumpSource, p.JVM, len(p.Raw))
+			}
+			assertSpinnerFirst(t, rec, p, jvm)
+		})
+	}
+}
+
+// copiedJDK builds a JDK whose bin holds only java, so /proc/<pid>/exe of a JVM started
+// from it points to a directory without jcmd or jstack.
+func copiedJDK(t *testing.T, home string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "jdk")
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(home)
+	if err != nil {
+		t.Fatalf("read %s: %v", home, err)
+	}
+	for _, e := range entries {
+		if e.Name() != "bin" {
+			if err := os.Symlink(filepath.Join(home, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(home, "bin", "java"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	java := filepath.Join(dir, "bin", "java")
+	if err := os.WriteFile(java, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return java
+}
+
+func TestProbeLiveSigquit(t *testing.T) {
+	classDir := compileSpin(t)
+	java := copiedJDK(t, jdk17Home)
+	jvm := startSpin(t, java, classDir)
+	if exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(jvm.pid), "exe")); err != nil || exe != java {
+		t.Fatalf("/proc/%d/exe = %q (%v), want the copied %s", jvm.pid, exe, err, java)
+	}
+
+	// Only sleep and date: the probe runs on builtins (no sed, tr, readlink, getconf).
+	before := time.Now().Add(-time.Second)
+	out, _ := runProbe(t, "", toolPath(t, "sleep", "date"), jvm.pid)
+	rec := onlyJVM(t, out, jvm.pid)
+	if out.ClkTck != 0 {
+		t.Errorf("clk_tck %d without getconf", out.ClkTck)
+	}
+	if !rec.SigquitSent || rec.DumpSource != SourceSigquit || rec.DumpText != "" || rec.SigquitReason != "no jcmd or jstack found" {
+		t.Fatalf("sigquit %v source %q reason %q errors %q, want SIGQUIT for lack of tools", rec.SigquitSent, rec.DumpSource, rec.SigquitReason, rec.Errors)
+	}
+	if rec.SigquitAt.Before(before.Truncate(time.Second)) || rec.SigquitAt.After(time.Now()) {
+		t.Errorf("SigquitAt %v, want between %v and now", rec.SigquitAt, before)
+	}
+
+	// The dump lands in the JVM's stdout (the container log); read it back.
+	var text string
+	deadline := time.Now().Add(liveTimeout)
+	for {
+		b, _ := os.ReadFile(jvm.stdout)
+		var complete bool
+		if text, complete = DumpFromLog(string(b)); complete {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no complete dump in the JVM's stdout after SIGQUIT:\n%s", clip(string(b), 2000))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if strings.Contains(text, "ready pid=") {
+		t.Error("the extracted dump holds the application's output")
+	}
+	p := Analyze(rec, mustParseDump(t, text), 3)
+	if p.DumpSource != SourceSigquit || len(p.Threads) != 3 {
+		t.Errorf("source %q, %d threads", p.DumpSource, len(p.Threads))
+	}
+	assertSpinnerFirst(t, rec, p, jvm)
+}
+
+func TestProbeLiveNoSigquitWithXrs(t *testing.T) {
+	classDir := compileSpin(t)
+	jvm := startSpin(t, copiedJDK(t, jdk17Home), classDir, "-Xrs")
+	out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
+	rec := onlyJVM(t, out, jvm.pid)
+	if rec.SigquitSent || len(rec.Errors) != 1 || !strings.Contains(rec.Errors[0], "-Xrs") {
+		t.Fatalf("sigquit %v errors %q, want no SIGQUIT and an -Xrs error", rec.SigquitSent, rec.Errors)
+	}
+	// SIGQUIT would have killed it: it must still run.
+	time.Sleep(200 * time.Millisecond)
+	if b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(jvm.pid), "stat")); err != nil || strings.Contains(string(b), ") Z ") {
+		t.Fatalf("the -Xrs JVM died: %v %s", err, b)
+	}
+	p := Analyze(rec, nil, 3)
+	if p.Threads[0].InDump || p.Threads[0].CPUPercent < 5 || !strings.Contains(p.Error, "-Xrs") {
+		t.Errorf("without a dump: top thread %+v error %q, want the busiest /proc thread by kernel name", p.Threads[0], p.Error)
+	}
+}
+
+func TestProbeShells(t *testing.T) {
+	classDir := compileSpin(t)
+	jvm := startSpin(t, filepath.Join(jdk17Home, "bin", "java"), classDir)
+	for _, shell := range []string{"dash", "bash --posix", "busybox sh"} {
+		t.Run(strings.Fields(shell)[0], func(t *testing.T) {
+			if _, err := exec.LookPath(strings.Fields(shell)[0]); err != nil {
+				if strings.HasPrefix(shell, "busybox") {
+					t.Skip("busybox is not installed (apt-get install busybox)")
+				}
+				t.Fatalf("%s is required: %v", shell, err)
+			}
+			out, _ := runProbe(t, shell, toolPath(t, fullTools...), jvm.pid)
+			rec := onlyJVM(t, out, jvm.pid)
+			if rec.DumpSource != SourceJcmd {
+				t.Fatalf("source %q errors %q", rec.DumpSource, rec.Errors)
+			}
+			assertSpinnerFirst(t, rec, Analyze(rec, mustParseDump(t, rec.DumpText), 3), jvm)
+		})
+	}
+}
+
+func TestProbeNoJVM(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), liveTimeout)
+	defer cancel()
+	sleep := exec.CommandContext(ctx, "sleep", "60")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = sleep.Process.Kill()
+		_ = sleep.Wait()
+	})
+	// A non-JVM and a pid that does not exist: neither is a JVM.
+	out, raw := runProbe(t, "", toolPath(t, fullTools...), sleep.Process.Pid, 1<<30)
+	if !out.NoJVM || len(out.JVMs) != 0 || !out.Complete {
+		t.Fatalf("NoJVM %v, %d JVMs, complete %v; output:\n%s", out.NoJVM, len(out.JVMs), out.Complete, raw)
+	}
+}

@@ -1,0 +1,259 @@
+# Stack Capture probe. Sent on stdin to `sh -s -- WINDOW_MS [DUMP_TIMEOUT_S]` inside a
+# container: finds the JVMs, samples per-thread CPU from /proc over one window, then takes
+# a thread dump of each. Needs only a POSIX /bin/sh (dash, busybox ash, bash); every
+# external tool is optional and sits behind `have`, with a builtin fallback or a clear
+# in-band error.
+#
+# Output protocol, version 1. Every line is either
+#   a record:     "@sc KIND ARGS..."
+#   a data line:  "|TEXT"   (belongs to the record before it)
+# Data lines always start with "|", so nothing a JVM prints (thread names included) can
+# forge a record. Records:
+#   @sc stackcapture-probe 1         first line
+#   @sc clk_tck N                    only if getconf exists (Go assumes 100)
+#   @sc window_ms N                  the requested window
+#   @sc jvm PID + one data line      a JVM and its cmdline (NULs as spaces, capped)
+#   @sc start|end PID UPTIME + data  /proc/uptime seconds, then one task stat per line
+#   @sc dump PID TOOL EXIT + data    the tool's stdout and stderr
+#   @sc sigquit PID EPOCH|- REASON   SIGQUIT sent: the dump is in the container log
+#   @sc error PID MESSAGE [+ data]   something failed for this JVM
+#   @sc nojvm                        no JVM found
+#   @sc done                         the protocol completed
+# The exit code is 0 whenever the protocol completed: errors are reported in-band.
+
+# Everything runs inside main, whose stdin is /dev/null: the shell reads this script from
+# stdin, and a child that read stdin (jcmd, sed, ...) would swallow the rest of it. The
+# final `exit` matters too: some exec transports never deliver EOF on stdin.
+main() {
+	window_ms=$1
+	dump_timeout=$2
+	case $window_ms in '' | *[!0-9]*) window_ms=1000 ;; esac
+	case $dump_timeout in '' | *[!0-9]*) dump_timeout=30 ;; esac
+
+	echo "@sc stackcapture-probe 1"
+	if have getconf; then
+		t=$(getconf CLK_TCK 2>/dev/null)
+		case $t in '' | *[!0-9]*) ;; *) echo "@sc clk_tck $t" ;; esac
+	fi
+	echo "@sc window_ms $window_ms"
+
+	# STACKCAPTURE_PIDS restricts the search (tests, a kubelet emulator that runs on the
+	# host, or users who know their pid). set -f: the list is split, never globbed.
+	set -f
+	if [ -n "${STACKCAPTURE_PIDS:-}" ]; then
+		candidates=$STACKCAPTURE_PIDS
+	else
+		set +f
+		candidates=
+		for d in /proc/[0-9]*; do candidates="$candidates ${d#/proc/}"; done
+		set -f
+	fi
+	jvms=
+	for p in $candidates; do
+		case $p in '' | *[!0-9]*) continue ;; esac
+		is_jvm "$p" && jvms="$jvms $p"
+	done
+	set +f
+
+	if [ -z "$jvms" ]; then
+		echo "@sc nojvm"
+		echo "@sc done"
+		return 0
+	fi
+
+	for p in $jvms; do
+		echo "@sc jvm $p"
+		printf '|%.4096s\n' "$(proc_text "$p" cmdline)"
+	done
+	# One window for all JVMs: every start sample, one sleep, every end sample.
+	for p in $jvms; do sample start "$p"; done
+	wait_window
+	for p in $jvms; do sample end "$p"; done
+
+	sent_sigquit=
+	for p in $jvms; do dump "$p"; done
+	# Give the JVMs a moment to write SIGQUIT dumps before the caller reads the log.
+	if [ -n "$sent_sigquit" ] && have sleep; then sleep 1; fi
+	echo "@sc done"
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# data: prefix every line of stdin with "|".
+data() {
+	if have sed; then
+		sed 's/^/|/'
+	else
+		while IFS= read -r l || [ -n "$l" ]; do printf '|%s\n' "$l"; done
+	fi
+}
+
+# proc_text PID FILE: a NUL-separated /proc file (cmdline, environ) as one line.
+# Without tr the builtin read drops the NULs: the words run together but stay readable.
+proc_text() {
+	if have tr; then
+		tr '\0\n' '  ' 2>/dev/null <"/proc/$1/$2"
+	else
+		IFS= read -r _t 2>/dev/null <"/proc/$1/$2"
+		printf '%s' "$_t"
+	fi
+}
+
+# is_jvm PID: comm "java" is the common case; other launchers (jsvc, custom native
+# launchers) are recognised by libjvm.so in their mappings. The attach tools are JVMs too
+# but short-lived: ours, or another probe's.
+is_jvm() {
+	[ "$1" = "$$" ] && return 1
+	IFS= read -r _comm 2>/dev/null <"/proc/$1/comm" || return 1
+	case $_comm in
+	java) return 0 ;;
+	jcmd | jstack | jps | jinfo | jmap | jstat) return 1 ;;
+	esac
+	if have grep; then
+		grep -q '/libjvm\.so' "/proc/$1/maps" 2>/dev/null
+		return
+	fi
+	while IFS= read -r _l; do
+		case $_l in */libjvm.so) return 0 ;; esac
+	done 2>/dev/null <"/proc/$1/maps"
+	return 1
+}
+
+# sample start|end PID: the clock, then every thread's stat line.
+sample() {
+	IFS=' ' read -r _up _idle </proc/uptime
+	if [ ! -d "/proc/$2/task" ]; then
+		echo "@sc error $2 process exited before the $1 sample"
+		return
+	fi
+	echo "@sc $1 $2 $_up"
+	if have cat; then
+		cat "/proc/$2/task/"*/stat 2>/dev/null | data
+	else
+		# Every line: a thread name may hold a newline.
+		for f in "/proc/$2/task/"*/stat; do
+			while IFS= read -r _l; do printf '|%s\n' "$_l"; done 2>/dev/null <"$f"
+		done
+	fi
+}
+
+wait_window() {
+	if have sleep; then
+		# POSIX sleep takes whole seconds; most sleeps take fractions. The real window is
+		# measured from /proc/uptime either way.
+		sleep "$((window_ms / 1000)).$(printf '%03d' $((window_ms % 1000)))" 2>/dev/null ||
+			sleep $(((window_ms + 999) / 1000))
+		return
+	fi
+	# No sleep at all: poll the clock (centiseconds) with builtins only.
+	IFS=' .' read -r _s0 _c0 _rest </proc/uptime
+	while :; do
+		IFS=' .' read -r _s _c _rest </proc/uptime
+		[ $(((_s - _s0) * 100 + (1$_c - 1$_c0))) -ge $((window_ms / 10)) ] && return
+	done
+}
+
+# exe_dir PID: the directory of the JVM's executable, where its jcmd usually is.
+exe_dir() {
+	_p=
+	have readlink && _p=$(readlink "/proc/$1/exe" 2>/dev/null)
+	if [ -z "$_p" ] && have ls; then
+		_p=$(ls -l "/proc/$1/exe" 2>/dev/null)
+		case $_p in *' -> '*) _p=${_p#*' -> '} ;; *) _p= ;; esac
+	fi
+	# Builtins only: find the launcher among the mappings (the Java heap may come first),
+	# or else derive the JDK's bin from libjvm.so (custom launchers).
+	if [ -z "$_p" ]; then
+		while IFS=' ' read -r _a _b _c _d _e _m; do
+			_m=${_m% (deleted)}
+			case $_m in
+			*/bin/java) _p=$_m ;;
+			*/jre/lib/*/libjvm.so) _p=${_m%/jre/lib/*}/bin/java ;;
+			*/lib/*/libjvm.so) _p=${_m%/lib/*/libjvm.so}/bin/java ;;
+			*) continue ;;
+			esac
+			break
+		done 2>/dev/null <"/proc/$1/maps"
+	fi
+	_p=${_p% (deleted)}
+	case $_p in /*/*) printf '%s' "${_p%/*}" ;; esac
+}
+
+# java_home PID: $JAVA_HOME from the JVM's environment (needs tr to split it).
+java_home() {
+	have tr || return 0
+	tr '\0' '\n' 2>/dev/null <"/proc/$1/environ" | while IFS= read -r _kv; do
+		case $_kv in JAVA_HOME=/*)
+			printf '%s' "${_kv#JAVA_HOME=}"
+			break
+			;;
+		esac
+	done
+}
+
+# find_tool NAME EXEDIR JAVAHOME: beside the JVM's own java first (a JDK 8 JRE keeps it
+# in ../../bin), then $JAVA_HOME/bin, then PATH.
+find_tool() {
+	for _d in "$2" "${2%/jre/bin}/bin" "${3:+$3/bin}"; do
+		[ -n "$_d" ] && [ -f "$_d/$1" ] && [ -x "$_d/$1" ] && {
+			printf '%s' "$_d/$1"
+			return 0
+		}
+	done
+	command -v "$1" 2>/dev/null
+}
+
+# dump PID: jcmd, else jstack, else SIGQUIT. The tools attach to the JVM, which works
+# when they run as the JVM's user (normally the case inside its container).
+dump() {
+	_pid=$1
+	_dir=$(exe_dir "$_pid")
+	_home=$(java_home "$_pid")
+	_why="no jcmd or jstack found"
+	for _tool in jcmd jstack; do
+		_path=$(find_tool "$_tool" "$_dir" "$_home")
+		[ -n "$_path" ] || continue
+		if [ "$_tool" = jcmd ]; then
+			set -- "$_path" "$_pid" Thread.print -l
+		else
+			set -- "$_path" -l "$_pid"
+		fi
+		have timeout && set -- timeout "$dump_timeout" "$@"
+		_out=$("$@" 2>&1)
+		_rc=$?
+		case $_out in
+		*'Full thread dump'*)
+			echo "@sc dump $_pid $_tool $_rc"
+			printf '%s\n' "$_out" | data
+			return 0
+			;;
+		esac
+		[ "$_rc" = 124 ] && have timeout && _out="timed out after ${dump_timeout}s"
+		echo "@sc error $_pid attach failed: $_tool exited $_rc"
+		printf '%.2000s\n' "$_out" | data
+		# jstack attaches the same way: it would fail too.
+		_why="$_tool failed"
+		break
+	done
+
+	# Without a SIGQUIT handler (-Xrs, -XX:+ReduceSignalUsage) SIGQUIT would kill the JVM.
+	case "$(proc_text "$_pid" cmdline) $(proc_text "$_pid" environ)" in
+	*-Xrs* | *+ReduceSignalUsage*)
+		echo "@sc error $_pid $_why and the JVM runs with -Xrs: SIGQUIT would terminate it, not sent"
+		return 0
+		;;
+	esac
+	_now=-
+	if have date; then
+		_now=$(date +%s 2>/dev/null)
+		case $_now in '' | *[!0-9]*) _now=- ;; esac
+	fi
+	echo "@sc sigquit $_pid $_now $_why"
+	if kill -s QUIT "$_pid" 2>/dev/null; then
+		sent_sigquit=1
+	else
+		echo "@sc error $_pid kill -s QUIT failed"
+	fi
+}
+
+main "$1" "$2" </dev/null; exit 0
