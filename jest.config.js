@@ -1,0 +1,16 @@
+// force timezone to UTC to allow tests to work regardless of local timezone
+// generally used by snapshots, but can affect specific tests
+process.env.TZ = 'UTC';
+
+const scaffold = require('./.config/jest.config');
+const swcTransform = scaffold.transform['^.+\\.(t|j)sx?$'];
+
+module.exports = {
+  // Jest configuration provided by Grafana scaffolding
+  ...scaffold,
+  transform: {
+    ...scaffold.transform,
+    // d3-color and friends ship only .mjs files; run them through the same swc transform.
+    '^.+\\.mjs$': swcTransform,
+  },
+};
