@@ -1,0 +1,162 @@
+import React, { useMemo, useState } from 'react';
+import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
+import { Alert, Button, Field, FieldSet, Input, Stack, TagsInput } from '@grafana/ui';
+import { checkHealth, savePluginSettings } from '../../api/client';
+import type { AppSettings, HealthResult } from '../../api/types';
+import { HealthCheckResult } from './HealthCheckResult';
+import { ScalarField } from './ScalarField';
+import { formFromSettings, LABEL_KEYS, SCALARS, type ScalarKey, type SettingsForm } from './settingsSpec';
+import { settingsFromForm, validateSettings } from './settingsValidation';
+
+export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
+
+const SECTIONS: Array<{ label: string; keys: ScalarKey[] }> = [
+  { label: 'Kubernetes', keys: ['kubeconfig', 'kubeContext'] },
+  { label: 'Capture', keys: ['sampleWindow', 'topThreads', 'captureTimeout', 'maxOutputBytes'] },
+  { label: 'Limits', keys: ['cooldown', 'perNodeLimit', 'globalLimit', 'maxBodyBytes'] },
+  { label: 'Storage', keys: ['databasePath', 'retention', 'maxDatabaseBytes'] },
+];
+
+type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'error'; message: string };
+type TestState =
+  { kind: 'idle' } | { kind: 'testing' } | { kind: 'done'; health: HealthResult } | { kind: 'error'; message: string };
+
+const AppConfig = ({ plugin }: AppConfigProps) => {
+  const { enabled, pinned, jsonData } = plugin.meta;
+  const [form, setForm] = useState<SettingsForm>(() => formFromSettings(jsonData ?? {}));
+  const [attempted, setAttempted] = useState(false);
+  const [save, setSave] = useState<SaveState>({ kind: 'idle' });
+  const [test, setTest] = useState<TestState>({ kind: 'idle' });
+  const errors = useMemo(() => validateSettings(form), [form]);
+  const errorCount = Object.keys(errors).length;
+
+  const setScalar = (key: ScalarKey, value: string) => setForm({ ...form, scalars: { ...form.scalars, [key]: value } });
+
+  const onSave = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setAttempted(true);
+    if (errorCount > 0) {
+      return;
+    }
+    setSave({ kind: 'saving' });
+    try {
+      const previous = (jsonData ?? {}) as Record<string, unknown>;
+      await savePluginSettings({
+        enabled: Boolean(enabled),
+        pinned: Boolean(pinned),
+        jsonData: settingsFromForm(form, previous),
+      });
+      setSave({ kind: 'saved' });
+    } catch (err) {
+      setSave({ kind: 'error', message: (err as Error).message });
+    }
+  };
+
+  const onTest = async () => {
+    setTest({ kind: 'testing' });
+    try {
+      setTest({ kind: 'done', health: await checkHealth() });
+    } catch (err) {
+      setTest({ kind: 'error', message: (err as Error).message });
+    }
+  };
+
+  return (
+    <form onSubmit={onSave}>
+      {SECTIONS.map((section) => (
+        <FieldSet key={section.label} label={section.label}>
+          {section.keys.map((key) => (
+            <ScalarField
+              key={key}
+              spec={SCALARS[key]}
+              value={form.scalars[key]}
+              error={errors[key]}
+              onChange={(v) => setScalar(key, v)}
+            />
+          ))}
+          {section.label === 'Kubernetes' && (
+            <>
+              <Field
+                label="Allowed namespaces"
+                description="Only these namespaces may be captured. Empty: all namespaces (except the denied ones). Press Enter after each."
+                invalid={Boolean(errors.allowedNamespaces)}
+                error={errors.allowedNamespaces}
+              >
+                <TagsInput
+                  id="setting-allowedNamespaces"
+                  width={60}
+                  placeholder="all namespaces"
+                  tags={form.allowedNamespaces}
+                  onChange={(tags) => setForm({ ...form, allowedNamespaces: tags })}
+                />
+              </Field>
+              <Field
+                label="Denied namespaces"
+                description="These namespaces are never captured, even when allowed. Default: kube-system."
+                invalid={Boolean(errors.deniedNamespaces)}
+                error={errors.deniedNamespaces}
+              >
+                <TagsInput
+                  id="setting-deniedNamespaces"
+                  width={60}
+                  placeholder="no namespace denied"
+                  tags={form.deniedNamespaces}
+                  onChange={(tags) => setForm({ ...form, deniedNamespaces: tags })}
+                />
+              </Field>
+            </>
+          )}
+        </FieldSet>
+      ))}
+      <FieldSet label="Alert labels">
+        {LABEL_KEYS.map((key) => (
+          <Field
+            key={key}
+            label={`${key[0].toUpperCase()}${key.slice(1)} label`}
+            description={`Name of the alert label that holds the ${key}. Default: ${key}.`}
+            invalid={Boolean(errors[`labels.${key}`])}
+            error={errors[`labels.${key}`]}
+            htmlFor={`setting-labels-${key}`}
+          >
+            <Input
+              id={`setting-labels-${key}`}
+              width={60}
+              value={form.labels[key]}
+              placeholder={`${key} (default)`}
+              onChange={(e) => setForm({ ...form, labels: { ...form.labels, [key]: e.currentTarget.value } })}
+            />
+          </Field>
+        ))}
+      </FieldSet>
+      <Stack direction="column" gap={2}>
+        {attempted && errorCount > 0 && (
+          <Alert severity="error" title="Not saved">
+            Fix the {errorCount === 1 ? 'field' : `${errorCount} fields`} marked above first.
+          </Alert>
+        )}
+        {save.kind === 'saved' && <Alert severity="success" title="Settings saved" />}
+        {save.kind === 'error' && (
+          <Alert severity="error" title="Could not save the settings">
+            {save.message}
+          </Alert>
+        )}
+        {test.kind === 'done' && <HealthCheckResult health={test.health} />}
+        {test.kind === 'error' && (
+          <Alert severity="error" title="Health check failed">
+            {test.message}
+          </Alert>
+        )}
+        <Stack direction="row" gap={1}>
+          <Button type="submit" disabled={save.kind === 'saving'}>
+            Save settings
+          </Button>
+          <Button type="button" variant="secondary" onClick={onTest} disabled={test.kind === 'testing'}>
+            Test
+          </Button>
+        </Stack>
+      </Stack>
+    </form>
+  );
+};
+
+export default AppConfig;

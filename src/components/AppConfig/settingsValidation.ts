@@ -1,0 +1,144 @@
+import type { AppSettings } from '../../api/types';
+import { parseGoDuration } from '../../utils/duration';
+import {
+  DEFAULT_DENIED_NAMESPACES,
+  LABEL_KEYS,
+  SCALARS,
+  type ScalarKey,
+  type ScalarSpec,
+  type SettingsErrors,
+  type SettingsForm,
+} from './settingsSpec';
+
+// A Kubernetes namespace is a DNS-1123 label.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// A Prometheus/Grafana label name.
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function boundsText(spec: ScalarSpec, format: (n: number) => string): string {
+  if (spec.min !== undefined && spec.max !== undefined) {
+    return `between ${format(spec.min)} and ${format(spec.max)}`;
+  }
+  return spec.min !== undefined ? `at least ${format(spec.min)}` : `at most ${format(spec.max ?? 0)}`;
+}
+
+function durationText(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) {
+    return `${ms / 3_600_000}h`;
+  }
+  if (ms >= 60_000 && ms % 60_000 === 0) {
+    return `${ms / 60_000}m`;
+  }
+  if (ms >= 1000 && ms % 1000 === 0) {
+    return `${ms / 1000}s`;
+  }
+  return `${ms}ms`;
+}
+
+function outOfBounds(spec: ScalarSpec, n: number): boolean {
+  return (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max);
+}
+
+/** Checks one scalar's text; undefined when it is valid (empty is valid: the default). */
+export function validateScalar(spec: ScalarSpec, text: string): string | undefined {
+  const v = text.trim();
+  if (v === '') {
+    return undefined;
+  }
+  switch (spec.kind) {
+    case 'path':
+      return v.startsWith('/') ? undefined : 'Use an absolute path, starting with /';
+    case 'duration': {
+      const ms = parseGoDuration(v);
+      if (ms === undefined) {
+        return 'Not a Go duration: use a number and unit, e.g. 500ms, 2s, 10m, 1h30m';
+      }
+      return outOfBounds(spec, ms) ? `Must be ${boundsText(spec, durationText)}` : undefined;
+    }
+    case 'int': {
+      if (!/^\d+$/.test(v)) {
+        return 'Must be a whole number';
+      }
+      return outOfBounds(spec, Number(v)) ? `Must be ${boundsText(spec, String)}` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function effectiveMs(form: SettingsForm, key: ScalarKey): number | undefined {
+  const text = form.scalars[key].trim();
+  return parseGoDuration(text === '' ? SCALARS[key].defaultValue : text);
+}
+
+/** All errors of the form, by field; empty when it can be saved. */
+export function validateSettings(form: SettingsForm): SettingsErrors {
+  const errors: SettingsErrors = {};
+  for (const spec of Object.values(SCALARS)) {
+    const err = validateScalar(spec, form.scalars[spec.key]);
+    if (err) {
+      errors[spec.key] = err;
+    }
+  }
+  if (!errors.sampleWindow && !errors.captureTimeout) {
+    const window = effectiveMs(form, 'sampleWindow') ?? 0;
+    const timeout = effectiveMs(form, 'captureTimeout') ?? 0;
+    if (timeout <= window) {
+      errors.captureTimeout = `Must be longer than the sample window (${durationText(window)})`;
+    }
+  }
+  for (const key of ['allowedNamespaces', 'deniedNamespaces'] as const) {
+    const bad = form[key].filter((ns) => !NAMESPACE.test(ns));
+    if (bad.length > 0) {
+      errors[key] = `Not a namespace name: ${bad.join(', ')}`;
+    }
+  }
+  for (const key of LABEL_KEYS) {
+    const v = form.labels[key].trim();
+    if (v !== '' && !LABEL_NAME.test(v)) {
+      errors[`labels.${key}`] = 'Not a label name: letters, digits and _, not starting with a digit';
+    }
+  }
+  return errors;
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * The jsonData to save: the previous jsonData's unknown keys, plus every setting that differs
+ * from the backend's default. Settings left at their default are not written.
+ */
+export function settingsFromForm(form: SettingsForm, previous: Record<string, unknown> = {}): AppSettings {
+  const out: Record<string, unknown> = { ...previous };
+  for (const spec of Object.values(SCALARS)) {
+    delete out[spec.key];
+    const v = form.scalars[spec.key].trim();
+    if (v === '' || v === spec.defaultValue) {
+      continue;
+    }
+    out[spec.key] = spec.kind === 'int' ? Number(v) : v;
+  }
+  delete out.allowedNamespaces;
+  if (form.allowedNamespaces.length > 0) {
+    out.allowedNamespaces = form.allowedNamespaces;
+  }
+  delete out.deniedNamespaces;
+  if (!sameList(form.deniedNamespaces, DEFAULT_DENIED_NAMESPACES)) {
+    // An empty list is meaningful: deny no namespace.
+    out.deniedNamespaces = form.deniedNamespaces;
+  }
+  delete out.labels;
+  const labels: Record<string, string> = {};
+  for (const key of LABEL_KEYS) {
+    const v = form.labels[key].trim();
+    if (v !== '' && v !== key) {
+      labels[key] = v;
+    }
+  }
+  if (Object.keys(labels).length > 0) {
+    out.labels = labels;
+  }
+  return out as AppSettings;
+}

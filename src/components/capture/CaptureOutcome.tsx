@@ -1,0 +1,44 @@
+import React from 'react';
+import { Alert } from '@grafana/ui';
+import type { CaptureDetail } from '../../api/types';
+import { formatTime } from '../../utils/format';
+
+interface Props {
+  capture: CaptureDetail;
+}
+
+/** Why a capture has no (complete) result: failed, skipped, still running or truncated. */
+export function CaptureOutcome({ capture }: Props) {
+  switch (capture.status) {
+    case 'failed':
+      return (
+        <Alert severity="error" title="Capture failed">
+          {capture.error || 'No reason was recorded.'}
+        </Alert>
+      );
+    case 'skipped':
+      return (
+        <Alert severity="warning" title="Capture skipped">
+          <div>{capture.error || 'No reason was recorded.'}</div>
+          {capture.nextAllowedAt !== null && (
+            <div>
+              <strong>Next capture allowed after {formatTime(capture.nextAllowedAt)}</strong>
+            </div>
+          )}
+        </Alert>
+      );
+    case 'queued':
+    case 'running':
+      return (
+        <Alert severity="info" title={capture.status === 'queued' ? 'Capture queued' : 'Capture running'}>
+          This page updates when the capture finishes.
+        </Alert>
+      );
+    default:
+      return capture.truncated ? (
+        <Alert severity="warning" title="Output truncated">
+          The probe&apos;s output reached the size limit (maxOutputBytes): some threads or stacks may be missing.
+        </Alert>
+      ) : null;
+  }
+}
