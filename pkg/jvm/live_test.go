@@ -54,7 +54,7 @@ type spinJVM struct {
 
 // startSpin starts Spin with a java binary and waits until it prints "ready". The JVM
 // is killed in t.Cleanup.
-func startSpin(t *testing.T, java, classDir string, jvmArgs ...string) spinJVM {
+func startSpin(t *testing.T, java, classDir string, extraEnv []string, jvmArgs ...string) spinJVM {
 	t.Helper()
 	stdoutPath := filepath.Join(t.TempDir(), "jvm-stdout.log")
 	stdout, err := os.Create(stdoutPath)
@@ -67,7 +67,7 @@ func startSpin(t *testing.T, java, classDir string, jvmArgs ...string) spinJVM {
 	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}, jvmArgs...)
 	cmd := exec.Command(java, append(args, "-cp", classDir, "Spin")...)
 	cmd.Stdout, cmd.Stderr = stdout, stdout
-	cmd.Env = withoutEnv(os.Environ(), "JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")
+	cmd.Env = append(withoutEnv(os.Environ(), "JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"), extraEnv...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", java, err)
 	}
@@ -265,7 +265,7 @@ func TestProbeLiveJcmd(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			java := filepath.Join(tc.home, "bin", "java")
 			requireFile(t, java)
-			jvm := startSpin(t, java, classDir)
+			jvm := startSpin(t, java, classDir, nil)
 			// PATH has no jcmd: a dump proves the probe found the one beside the JVM's java.
 			out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
 			if out.ClkTck <= 0 || out.WindowMs != liveWindow.Milliseconds() || !out.Complete {
@@ -324,7 +324,7 @@ func copiedJDK(t *testing.T, home string) string {
 func TestProbeLiveSigquit(t *testing.T) {
 	classDir := compileSpin(t)
 	java := copiedJDK(t, jdk17Home)
-	jvm := startSpin(t, java, classDir)
+	jvm := startSpin(t, java, classDir, nil)
 	if exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(jvm.pid), "exe")); err != nil || exe != java {
 		t.Fatalf("/proc/%d/exe = %q (%v), want the copied %s", jvm.pid, exe, err, java)
 	}
@@ -367,9 +367,22 @@ func TestProbeLiveSigquit(t *testing.T) {
 	assertSpinnerFirst(t, rec, p, jvm)
 }
 
+// TestProbeLiveJavaHome: no jcmd beside the JVM's java nor on PATH, but the JVM's own
+// $JAVA_HOME (here JDK 25's, attaching to a JDK 17 JVM) has one.
+func TestProbeLiveJavaHome(t *testing.T) {
+	classDir := compileSpin(t)
+	jvm := startSpin(t, copiedJDK(t, jdk17Home), classDir, []string{"JAVA_HOME=" + jdk25Home})
+	out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
+	rec := onlyJVM(t, out, jvm.pid)
+	if rec.DumpSource != SourceJcmd || rec.SigquitSent || len(rec.Errors) > 0 {
+		t.Fatalf("source %q sigquit %v errors %q, want jcmd from $JAVA_HOME/bin", rec.DumpSource, rec.SigquitSent, rec.Errors)
+	}
+	assertSpinnerFirst(t, rec, Analyze(rec, mustParseDump(t, rec.DumpText), 3), jvm)
+}
+
 func TestProbeLiveNoSigquitWithXrs(t *testing.T) {
 	classDir := compileSpin(t)
-	jvm := startSpin(t, copiedJDK(t, jdk17Home), classDir, "-Xrs")
+	jvm := startSpin(t, copiedJDK(t, jdk17Home), classDir, nil, "-Xrs")
 	out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
 	rec := onlyJVM(t, out, jvm.pid)
 	if rec.SigquitSent || len(rec.Errors) != 1 || !strings.Contains(rec.Errors[0], "-Xrs") {
@@ -388,7 +401,7 @@ func TestProbeLiveNoSigquitWithXrs(t *testing.T) {
 
 func TestProbeShells(t *testing.T) {
 	classDir := compileSpin(t)
-	jvm := startSpin(t, filepath.Join(jdk17Home, "bin", "java"), classDir)
+	jvm := startSpin(t, filepath.Join(jdk17Home, "bin", "java"), classDir, nil)
 	for _, shell := range []string{"dash", "bash --posix", "busybox sh"} {
 		t.Run(strings.Fields(shell)[0], func(t *testing.T) {
 			if _, err := exec.LookPath(strings.Fields(shell)[0]); err != nil {

@@ -166,14 +166,17 @@ const (
 )
 
 type probeParser struct {
-	out    *ProbeOutput
-	byPID  map[int]*JVMRecord
-	lines  int
-	target dataTarget
-	rec    *JVMRecord  // the record data lines belong to
-	sample *TaskSample // for toSample
-	dump   strings.Builder
-	stray  int
+	out     *ProbeOutput
+	byPID   map[int]*JVMRecord
+	lines   int
+	target  dataTarget
+	rec     *JVMRecord  // the record data lines belong to
+	sample  *TaskSample // for toSample
+	dump    strings.Builder
+	stray   int // lines that are neither records nor data
+	orphans int // data lines before any record that takes data
+	// errDetail counts the detail lines appended to the current error.
+	errDetail int
 	// pendingStat is the start of a stat line whose comm held a newline.
 	pendingStat string
 }
@@ -290,7 +293,7 @@ func (p *probeParser) perJVM(kind string, args []string, line string) {
 			msg = "unspecified probe error"
 		}
 		rec.Errors = append(rec.Errors, msg)
-		p.target = toError
+		p.target, p.errDetail = toError, 0
 	}
 }
 
@@ -320,14 +323,15 @@ func (p *probeParser) data(text string) {
 		// The failing tool's output, appended to the error it explains.
 		last := &p.rec.Errors[len(p.rec.Errors)-1]
 		if text = strings.TrimSpace(text); text != "" && len(*last) < maxErrDetail {
-			sep := ": "
-			if strings.Contains(*last, ": ") {
-				sep = " | "
+			sep := " | "
+			if p.errDetail == 0 {
+				sep = ": "
 			}
+			p.errDetail++
 			*last = clip(*last+sep+text, maxErrDetail)
 		}
 	default:
-		if p.stray++; p.stray == 1 {
+		if p.orphans++; p.orphans == 1 {
 			p.note("data line outside a record")
 		}
 	}

@@ -194,7 +194,9 @@ java_home() {
 # find_tool NAME EXEDIR JAVAHOME: beside the JVM's own java first (a JDK 8 JRE keeps it
 # in ../../bin), then $JAVA_HOME/bin, then PATH.
 find_tool() {
-	for _d in "$2" "${2%/jre/bin}/bin" "${3:+$3/bin}"; do
+	_jdk=
+	case $2 in */jre/bin) _jdk=${2%/jre/bin}/bin ;; esac
+	for _d in "$2" "$_jdk" "${3:+$3/bin}"; do
 		[ -n "$_d" ] && [ -f "$_d/$1" ] && [ -x "$_d/$1" ] && {
 			printf '%s' "$_d/$1"
 			return 0
