@@ -380,22 +380,60 @@ func TestProbeLiveJavaHome(t *testing.T) {
 	assertSpinnerFirst(t, rec, Analyze(rec, mustParseDump(t, rec.DumpText), 3), jvm)
 }
 
-func TestProbeLiveNoSigquitWithXrs(t *testing.T) {
+// TestProbeLiveXrs: a JVM started with -Xrs does not catch SIGQUIT, so SIGQUIT (from
+// kill -3, or from a jcmd starting the attach listener) would terminate it. Such a JVM
+// opens its attach socket at startup; the probe attaches only through that socket.
+func TestProbeLiveXrs(t *testing.T) {
 	classDir := compileSpin(t)
-	jvm := startSpin(t, copiedJDK(t, jdk17Home), classDir, nil, "-Xrs")
-	out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
-	rec := onlyJVM(t, out, jvm.pid)
-	if rec.SigquitSent || len(rec.Errors) != 1 || !strings.Contains(rec.Errors[0], "-Xrs") {
-		t.Fatalf("sigquit %v errors %q, want no SIGQUIT and an -Xrs error", rec.SigquitSent, rec.Errors)
+	tests := []struct {
+		name         string
+		copied       bool // a JDK without jcmd beside java
+		removeSocket bool // as a /tmp cleaner would
+		wantSource   DumpSource
+		wantErr      string
+	}{
+		{"no tools", true, false, "", "no jcmd or jstack found and the JVM does not catch SIGQUIT (-Xrs)"},
+		{"attach socket present", false, false, SourceJcmd, ""},
+		{"attach socket removed", false, true, "", "has no attach socket"},
 	}
-	// SIGQUIT would have killed it: it must still run.
-	time.Sleep(200 * time.Millisecond)
-	if b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(jvm.pid), "stat")); err != nil || strings.Contains(string(b), ") Z ") {
-		t.Fatalf("the -Xrs JVM died: %v %s", err, b)
-	}
-	p := Analyze(rec, nil, 3)
-	if p.Threads[0].InDump || p.Threads[0].CPUPercent < 5 || !strings.Contains(p.Error, "-Xrs") {
-		t.Errorf("without a dump: top thread %+v error %q, want the busiest /proc thread by kernel name", p.Threads[0], p.Error)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			java := filepath.Join(jdk17Home, "bin", "java")
+			if tc.copied {
+				java = copiedJDK(t, jdk17Home)
+			}
+			jvm := startSpin(t, java, classDir, nil, "-Xrs")
+			socket := filepath.Join("/tmp", ".java_pid"+strconv.Itoa(jvm.pid))
+			if tc.removeSocket {
+				if err := os.Remove(socket); err != nil {
+					t.Fatalf("a -Xrs JVM opens its attach socket at startup: %v", err)
+				}
+			}
+			out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
+			rec := onlyJVM(t, out, jvm.pid)
+			if rec.SigquitSent || rec.DumpSource != tc.wantSource {
+				t.Fatalf("sigquit %v source %q errors %q, want source %q and no SIGQUIT", rec.SigquitSent, rec.DumpSource, rec.Errors, tc.wantSource)
+			}
+			if tc.wantErr == "" && len(rec.Errors) > 0 || tc.wantErr != "" && (len(rec.Errors) != 1 || !strings.Contains(rec.Errors[0], tc.wantErr)) {
+				t.Fatalf("errors %q, want %q", rec.Errors, tc.wantErr)
+			}
+			// A SIGQUIT would have killed it (the kernel reaps it slowly when it dumps core).
+			for range 10 {
+				b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(jvm.pid), "stat"))
+				if err != nil || strings.Contains(string(b), ") Z ") || strings.Contains(string(b), ") X ") {
+					t.Fatalf("the -Xrs JVM died: %v %s", err, b)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			var dump *Dump
+			if rec.DumpText != "" {
+				dump = mustParseDump(t, rec.DumpText)
+			}
+			p := Analyze(rec, dump, 3)
+			if p.Threads[0].CPUPercent < 5 || p.Threads[0].InDump != (dump != nil) || !strings.Contains(p.Error, tc.wantErr) {
+				t.Errorf("top thread %+v error %q, want the busiest thread, from /proc only when there is no dump", p.Threads[0], p.Error)
+			}
+		})
 	}
 }
 

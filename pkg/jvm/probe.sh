@@ -205,10 +205,35 @@ find_tool() {
 	command -v "$1" 2>/dev/null
 }
 
+# catches_sigquit PID: SIGQUIT makes a JVM print its threads only if the JVM catches it;
+# with -Xrs (or while the JVM is still starting) SIGQUIT terminates it. SigCgt in
+# /proc/PID/status says for sure: SIGQUIT is bit 2, the mask's last hex digit has 4 set.
+catches_sigquit() {
+	while IFS= read -r _l; do
+		case $_l in SigCgt:*)
+			case ${_l#"${_l%?}"} in [4567cdefCDEF]) return 0 ;; *) return 1 ;; esac
+			;;
+		esac
+	done 2>/dev/null <"/proc/$1/status"
+	# No status to read: go by the options that turn the handler off.
+	case "$(proc_text "$1" cmdline) $(proc_text "$1" environ)" in
+	*-Xrs* | *+ReduceSignalUsage*) return 1 ;;
+	esac
+	return 0
+}
+
 # dump PID: jcmd, else jstack, else SIGQUIT. The tools attach to the JVM, which works
 # when they run as the JVM's user (normally the case inside its container).
 dump() {
 	_pid=$1
+	_safe=
+	catches_sigquit "$_pid" && _safe=1
+	# Attaching starts the JVM's attach listener with a SIGQUIT unless its socket exists
+	# (a -Xrs JVM creates it at startup); older tools send it without checking.
+	if [ -z "$_safe" ] && [ ! -S "/tmp/.java_pid$_pid" ] && [ ! -S "/proc/$_pid/root/tmp/.java_pid$_pid" ]; then
+		echo "@sc error $_pid the JVM does not catch SIGQUIT (-Xrs) and has no attach socket: attaching or SIGQUIT would terminate it, no dump taken"
+		return 0
+	fi
 	_dir=$(exe_dir "$_pid")
 	_home=$(java_home "$_pid")
 	_why="no jcmd or jstack found"
@@ -238,13 +263,10 @@ dump() {
 		break
 	done
 
-	# Without a SIGQUIT handler (-Xrs, -XX:+ReduceSignalUsage) SIGQUIT would kill the JVM.
-	case "$(proc_text "$_pid" cmdline) $(proc_text "$_pid" environ)" in
-	*-Xrs* | *+ReduceSignalUsage*)
-		echo "@sc error $_pid $_why and the JVM runs with -Xrs: SIGQUIT would terminate it, not sent"
+	if [ -z "$_safe" ]; then
+		echo "@sc error $_pid $_why and the JVM does not catch SIGQUIT (-Xrs): SIGQUIT would terminate it, not sent"
 		return 0
-		;;
-	esac
+	fi
 	_now=-
 	if have date; then
 		_now=$(date +%s 2>/dev/null)
