@@ -26,7 +26,7 @@ function durationText(ms: number): string {
   if (ms >= 3_600_000 && ms % 3_600_000 === 0) {
     return `${ms / 3_600_000}h`;
   }
-  if (ms >= 60_000 && ms % 60_000 === 0) {
+  if (ms > 60_000 && ms % 60_000 === 0) {
     return `${ms / 60_000}m`;
   }
   if (ms >= 1000 && ms % 1000 === 0) {

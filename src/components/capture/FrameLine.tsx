@@ -19,7 +19,10 @@ export function FrameLine({ frame, jdk, locks, query }: Props) {
   return (
     <>
       <div className={cx(styles.frame, jdk ? styles.jdk : styles.app)} data-testid={jdk ? 'jdk-frame' : 'app-frame'}>
-        at <Highlight text={frame.method} query={query} />
+        at{' '}
+        <span>
+          <Highlight text={frame.method} query={query} />
+        </span>
         {frame.source && (
           <span className={styles.source}>
             (<Highlight text={frame.source} query={query} />)

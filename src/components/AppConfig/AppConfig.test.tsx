@@ -1,0 +1,124 @@
+import React from 'react';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { PluginType, type AppPluginMeta, type AppPlugin } from '@grafana/data';
+import type { BackendSrvRequest } from '@grafana/runtime';
+import type { AppSettings } from '../../api/types';
+import { health } from '../../test/fixtures';
+import { HttpFailure, routes } from '../../test/transport';
+import AppConfig from './AppConfig';
+
+const mockFetch = jest.fn();
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getBackendSrv: () => ({ fetch: mockFetch }),
+}));
+
+const SETTINGS = 'POST /api/plugins/seed-stackcapture-app/settings';
+const HEALTH = 'GET /api/plugins/seed-stackcapture-app/health';
+
+function renderConfig(jsonData: AppSettings & Record<string, unknown>) {
+  const meta = {
+    id: 'seed-stackcapture-app',
+    name: 'Stack Capture',
+    type: PluginType.app,
+    enabled: true,
+    pinned: false,
+    jsonData,
+    info: {} as AppPluginMeta['info'],
+    module: '',
+    baseUrl: '',
+  } as AppPluginMeta<AppSettings>;
+  return render(<AppConfig plugin={{ meta } as AppPlugin<AppSettings>} query={{}} />);
+}
+
+describe('AppConfig', () => {
+  let posted: BackendSrvRequest[];
+
+  beforeEach(() => {
+    posted = [];
+    mockFetch.mockImplementation(
+      routes({
+        [SETTINGS]: (req) => {
+          posted.push(req);
+          return {};
+        },
+        // Grafana answers a failed health check with 503 and the result as body.
+        [HEALTH]: () => new HttpFailure(503, health()),
+      })
+    );
+  });
+
+  it('blocks saving while a field is invalid', async () => {
+    renderConfig({});
+    const sample = screen.getByLabelText(/^Sample window/);
+    await userEvent.type(sample, '2 seconds');
+    expect(screen.getByText(/Not a Go duration/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(screen.getByText('Not saved')).toBeInTheDocument();
+    expect(posted).toHaveLength(0);
+
+    await userEvent.clear(sample);
+    await userEvent.type(sample, '90s');
+    expect(screen.getByText('Must be between 100ms and 60s')).toBeInTheDocument();
+    await userEvent.clear(sample);
+    await userEvent.type(sample, '40s');
+    // Longer than the default 30s capture timeout.
+    expect(screen.getByText('Must be longer than the sample window (40s)')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(posted).toHaveLength(0);
+  });
+
+  it('posts only the settings that differ from the defaults, keeping unknown keys', async () => {
+    renderConfig({ topThreads: 80, retention: '336h', somethingElse: 'kept' });
+    expect(screen.getByLabelText(/^Top threads/)).toHaveValue('80');
+    await userEvent.clear(screen.getByLabelText(/^Top threads/));
+    await userEvent.type(screen.getByLabelText(/^Top threads/), '50');
+    await userEvent.type(screen.getByLabelText(/^Sample window/), '500ms');
+    await userEvent.type(screen.getByLabelText(/^Cooldown/), '1h30m');
+    await userEvent.type(screen.getByLabelText(/^Pod label/), 'kubernetes_pod_name');
+    await userEvent.type(screen.getByLabelText(/^Node label/), 'node');
+    await userEvent.type(screen.getByLabelText(/^Max output bytes/), '65536');
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+
+    expect(await screen.findByText('Settings saved')).toBeInTheDocument();
+    expect(posted).toHaveLength(1);
+    expect(posted[0].data).toEqual({
+      enabled: true,
+      pinned: false,
+      jsonData: {
+        somethingElse: 'kept',
+        sampleWindow: '500ms',
+        cooldown: '1h30m',
+        maxOutputBytes: 65536,
+        labels: { pod: 'kubernetes_pod_name' },
+      },
+    });
+  });
+
+  it('writes an emptied denied-namespaces list, since empty differs from the default', async () => {
+    renderConfig({});
+    expect(screen.getByText('kube-system')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: /Remove tag: kube-system/i }));
+    await userEvent.type(screen.getByPlaceholderText('all namespaces'), 'shop{enter}');
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText('Settings saved')).toBeInTheDocument();
+    expect(posted[0].data).toEqual({
+      enabled: true,
+      pinned: false,
+      jsonData: { allowedNamespaces: ['shop'], deniedNamespaces: [] },
+    });
+  });
+
+  it('runs the health check and shows every check', async () => {
+    renderConfig({});
+    await userEvent.click(screen.getByRole('button', { name: 'Test' }));
+    expect(await screen.findByText('2 of 4 checks failed: see details')).toBeInTheDocument();
+    for (const check of health().details?.checks ?? []) {
+      expect(screen.getByText(check.name)).toBeInTheDocument();
+      expect(screen.getByText(`: ${check.message}`, { exact: false })).toBeInTheDocument();
+    }
+    expect(screen.getAllByText('error')).toHaveLength(2);
+    expect(screen.getAllByText('ok')).toHaveLength(2);
+  });
+});

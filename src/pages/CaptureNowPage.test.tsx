@@ -1,0 +1,79 @@
+import React from 'react';
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { OrgRole } from '@grafana/data';
+import { config, type BackendSrvRequest } from '@grafana/runtime';
+import { submitResult } from '../test/fixtures';
+import { renderInRouter } from '../test/renderInRouter';
+import { routes } from '../test/transport';
+import CaptureNowPage from './CaptureNowPage';
+
+const mockFetch = jest.fn();
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getBackendSrv: () => ({ fetch: mockFetch }),
+}));
+
+const SUBMIT = 'POST /api/plugins/seed-stackcapture-app/resources/captures';
+
+function signInAs(role: OrgRole) {
+  config.bootData.user = { ...config.bootData.user, orgRole: role, isGrafanaAdmin: false };
+}
+
+describe('CaptureNowPage', () => {
+  let posted: BackendSrvRequest[];
+
+  beforeEach(() => {
+    posted = [];
+    mockFetch.mockImplementation(
+      routes({
+        [SUBMIT]: (req) => {
+          posted.push(req);
+          return submitResult();
+        },
+      })
+    );
+  });
+
+  it('asks for confirmation, posts the target and shows accepted and skipped results', async () => {
+    signInAs(OrgRole.Editor);
+    renderInRouter(<CaptureNowPage />, '/capture-now?namespace=shop');
+    expect(screen.getByLabelText(/Namespace/)).toHaveValue('shop');
+    await userEvent.type(screen.getByLabelText(/Pod/), 'checkout-7d9f8c6b5-x2x4q');
+    await userEvent.type(screen.getByLabelText(/Container/), 'app');
+    await userEvent.click(screen.getByRole('button', { name: 'Capture now' }));
+
+    expect(screen.getByText('Capture threads now?')).toBeInTheDocument();
+    expect(posted).toHaveLength(0);
+    await userEvent.click(screen.getByRole('button', { name: 'Capture' }));
+
+    expect(await screen.findByText('Capture accepted')).toBeInTheDocument();
+    expect(posted).toHaveLength(1);
+    expect(posted[0].data).toEqual({ namespace: 'shop', pod: 'checkout-7d9f8c6b5-x2x4q', container: 'app' });
+    expect(screen.getByRole('link', { name: 'Capture 3: shop/checkout-7d9f8c6b5-x2x4q / app' })).toHaveAttribute(
+      'href',
+      '/a/seed-stackcapture-app/captures/3'
+    );
+    expect(screen.getByText(/alert has no namespace \(label "namespace"\) and no pod/)).toBeInTheDocument();
+  });
+
+  it('does not post when the confirmation is dismissed, and omits an empty container', async () => {
+    signInAs(OrgRole.Admin);
+    renderInRouter(<CaptureNowPage />, '/capture-now?namespace=shop&pod=p1');
+    await userEvent.click(screen.getByRole('button', { name: 'Capture now' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(posted).toHaveLength(0);
+    await userEvent.click(screen.getByRole('button', { name: 'Capture now' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Capture' }));
+    await screen.findByText('Capture accepted');
+    expect(posted[0].data).toEqual({ namespace: 'shop', pod: 'p1' });
+  });
+
+  it('is hidden for viewers', () => {
+    signInAs(OrgRole.Viewer);
+    renderInRouter(<CaptureNowPage />, '/capture-now');
+    expect(screen.getByText('Editor role required')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Capture now' })).not.toBeInTheDocument();
+    expect(screen.queryByLabelText(/Pod/)).not.toBeInTheDocument();
+  });
+});

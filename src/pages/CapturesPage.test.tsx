@@ -1,0 +1,97 @@
+import React from 'react';
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { BackendSrvRequest } from '@grafana/runtime';
+import { captureList } from '../test/fixtures';
+import { renderInRouter } from '../test/renderInRouter';
+import { routes } from '../test/transport';
+import CapturesPage from './CapturesPage';
+
+const mockFetch = jest.fn();
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getBackendSrv: () => ({ fetch: mockFetch }),
+}));
+
+const LIST = 'GET /api/plugins/seed-stackcapture-app/resources/captures';
+
+function renderPage() {
+  return renderInRouter(<CapturesPage />);
+}
+
+describe('CapturesPage', () => {
+  let requests: BackendSrvRequest[];
+
+  beforeEach(() => {
+    requests = [];
+    const fixture = captureList();
+    mockFetch.mockImplementation(
+      routes({
+        [LIST]: (req) => {
+          requests.push(req);
+          // The second page: one more capture, and no further cursor.
+          return req.params?.cursor
+            ? { captures: [{ ...fixture.captures[5], id: 1, pod: 'older-pod' }], nextCursor: '' }
+            : fixture;
+        },
+      })
+    );
+  });
+
+  it('lists every capture of the contract with status badges, reasons and links', async () => {
+    renderPage();
+    const rows = await screen.findAllByRole('row');
+    // header + 6 captures
+    expect(rows).toHaveLength(7);
+    for (const status of ['running', 'queued', 'done', 'skipped', 'failed']) {
+      expect(screen.getAllByText(status).length).toBeGreaterThan(0);
+    }
+    expect(screen.getAllByText('hot-spinner')).toHaveLength(2);
+    expect(screen.getAllByText('99.5%')).toHaveLength(2);
+    expect(screen.getByText(/forbidden: cannot create pods\/exec in namespace "shop"/)).toBeInTheDocument();
+    expect(screen.getByText(/cooldown: shop\/checkout-7d9f8c6b5-x2x4q\/app was captured/)).toBeInTheDocument();
+    // The running capture has no container yet: only the pod is shown.
+    const running = rows[1];
+    expect(within(running).getByText('checkout-7d9f8c6b5-x2x4q')).toBeInTheDocument();
+    expect(within(rows[3]).getByText('checkout-7d9f8c6b5-x2x4q / app')).toBeInTheDocument();
+    const link = within(rows[5]).getByRole('link');
+    expect(link).toHaveAttribute('href', '/a/seed-stackcapture-app/captures/3');
+  });
+
+  it('asks for a time range and 50 rows, then pages with nextCursor', async () => {
+    renderPage();
+    await screen.findAllByRole('row');
+    expect(requests[0].params).toEqual(
+      expect.objectContaining({ from: expect.any(Number), to: expect.any(Number), limit: 50 })
+    );
+    const { from, to } = requests[0].params as { from: number; to: number };
+    expect(to - from).toBe(7 * 24 * 3600 * 1000);
+    expect(requests[0].params).not.toHaveProperty('cursor');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByText('older-pod / app')).toBeInTheDocument();
+    expect(requests[1].params).toEqual(expect.objectContaining({ cursor: 'MTc5NTM0MzYwNDAwMDoy', limit: 50 }));
+    expect(screen.getAllByRole('row')).toHaveLength(8);
+    expect(screen.queryByRole('button', { name: 'Load more' })).not.toBeInTheDocument();
+  });
+
+  it('sends the text filters and the status filter', async () => {
+    renderPage();
+    await screen.findAllByRole('row');
+    await userEvent.type(screen.getByLabelText('Namespace'), 'shop');
+    await userEvent.type(screen.getByLabelText('Node'), 'worker-1');
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    await userEvent.click(screen.getByLabelText('Failed'));
+    await screen.findAllByRole('row');
+    const last = requests[requests.length - 1].params;
+    expect(last).toEqual(expect.objectContaining({ namespace: 'shop', node: 'worker-1', status: 'failed' }));
+    expect(last).not.toHaveProperty('pod');
+  });
+
+  it('shows the backend error text', async () => {
+    mockFetch.mockImplementation(routes({}));
+    renderPage();
+    expect(await screen.findByText('Could not load captures')).toBeInTheDocument();
+    expect(screen.getByText(`unexpected request ${LIST}`)).toBeInTheDocument();
+  });
+});
