@@ -10,118 +10,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
 )
 
 // These tests run the real probe script against real JVMs on this machine, the way the
 // kubelet would run it in a container: the script on stdin of `sh -s -- ARGS`.
 
 const (
-	jdk17Home = "/usr/lib/jvm/java-17-openjdk-amd64"
-	jdk25Home = "/usr/lib/jvm/temurin-25-jdk-amd64"
 	// liveWindow is short to keep the tests quick; the spinner still gets ticks.
 	liveWindow  = 700 * time.Millisecond
 	liveTimeout = 90 * time.Second // a failure guard, not a performance bound
-	spinOddName = `odd "quoted" (parens) 线程`
 )
-
-// compileSpin compiles testdata/Spin.java with JDK 17's javac (class files JDK 25 runs too).
-func compileSpin(t *testing.T) string {
-	t.Helper()
-	javac := filepath.Join(jdk17Home, "bin", "javac")
-	requireFile(t, javac)
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), liveTimeout)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, javac, "-d", dir, filepath.Join("testdata", "Spin.java")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("javac Spin.java: %v\n%s", err, out)
-	}
-	return dir
-}
-
-func requireFile(t *testing.T, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s is required by this test: %v", path, err)
-	}
-}
-
-// spinJVM is a running testdata/Spin.java.
-type spinJVM struct {
-	pid    int
-	stdout string // the file its stdout goes to: where a kill -3 dump lands
-}
-
-// startSpin starts Spin with a java binary and waits until it prints "ready". The JVM
-// is killed in t.Cleanup.
-func startSpin(t *testing.T, java, classDir string, extraEnv []string, jvmArgs ...string) spinJVM {
-	t.Helper()
-	stdoutPath := filepath.Join(t.TempDir(), "jvm-stdout.log")
-	stdout, err := os.Create(stdoutPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stdout.Close()
-	// Serial GC and C1 only: fewer VM threads and less JIT work competing with the
-	// spinner on a small, busy machine.
-	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}, jvmArgs...)
-	cmd := exec.Command(java, append(args, "-cp", classDir, "Spin")...)
-	cmd.Stdout, cmd.Stderr = stdout, stdout
-	cmd.Env = append(withoutEnv(os.Environ(), "JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"), extraEnv...)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", java, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	deadline := time.Now().Add(liveTimeout)
-	for {
-		b, _ := os.ReadFile(stdoutPath)
-		if bytes.Contains(b, []byte("ready pid=")) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s Spin did not print ready within %v; output:\n%s", java, liveTimeout, b)
-		}
-		if cmd.ProcessState != nil {
-			t.Fatalf("JVM exited: %s", b)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return spinJVM{pid: cmd.Process.Pid, stdout: stdoutPath}
-}
-
-func withoutEnv(env []string, names ...string) []string {
-	var out []string
-next:
-	for _, kv := range env {
-		for _, n := range names {
-			if strings.HasPrefix(kv, n+"=") {
-				continue next
-			}
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
-// toolPath makes a directory with links to the named commands only, to run the probe
-// with a PATH that has exactly those tools (and, unless named, no jcmd or jstack).
-func toolPath(t *testing.T, names ...string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, n := range names {
-		p, err := exec.LookPath(n)
-		if err != nil {
-			t.Fatalf("%s is required by this test: %v", n, err)
-		}
-		if err := os.Symlink(p, filepath.Join(dir, n)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // fullTools are the optional tools the probe uses, minus jcmd and jstack.
 var fullTools = []string{"sleep", "cat", "sed", "tr", "grep", "getconf", "readlink", "ls", "date", "timeout"}
@@ -142,7 +42,7 @@ func runProbe(t *testing.T, shell, path string, pids ...int) (*ProbeOutput, []by
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin = bytes.NewReader(ProbeScript())
-	cmd.Env = append(withoutEnv(os.Environ(), "PATH", "STACKCAPTURE_PIDS"),
+	cmd.Env = append(jvmtest.WithoutEnv(os.Environ(), "PATH", "STACKCAPTURE_PIDS"),
 		"PATH="+path, "STACKCAPTURE_PIDS="+strings.Join(ids, " "))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -161,14 +61,14 @@ func runProbe(t *testing.T, shell, path string, pids ...int) (*ProbeOutput, []by
 
 // assertSpinnerFirst checks the analysis of a Spin JVM: the spinner ranks first, well
 // above the idle threads, with its stack.
-func assertSpinnerFirst(t *testing.T, rec *JVMRecord, p Process, jvm spinJVM) {
+func assertSpinnerFirst(t *testing.T, rec *JVMRecord, p Process, jvm jvmtest.JVM) {
 	t.Helper()
 	if p.Error != "" {
 		t.Errorf("Process.Error = %q", p.Error)
 	}
 	// Without tr the probe's builtin read drops the NULs between the arguments.
-	if p.PID != jvm.pid || !strings.Contains(p.Command, "-cp") || !strings.HasSuffix(p.Command, "Spin") {
-		t.Errorf("pid %d command %q, want pid %d running Spin", p.PID, p.Command, jvm.pid)
+	if p.PID != jvm.PID || !strings.Contains(p.Command, "-cp") || !strings.HasSuffix(p.Command, "Spin") {
+		t.Errorf("pid %d command %q, want pid %d running Spin", p.PID, p.Command, jvm.PID)
 	}
 	if len(p.Threads) == 0 {
 		t.Fatal("no threads")
@@ -181,7 +81,7 @@ func assertSpinnerFirst(t *testing.T, rec *JVMRecord, p Process, jvm spinJVM) {
 		t.Errorf("ThreadCount = %d, end sample has %d tasks; want >= 7", p.ThreadCount, len(rec.End.Tasks))
 	}
 	hot := p.Threads[0]
-	if hot.Name != "hot-spinner" || !hot.InDump {
+	if hot.Name != jvmtest.HotThread || !hot.InDump {
 		var names []string
 		for _, th := range p.Threads {
 			names = append(names, th.Name+"="+strconv.FormatFloat(th.CPUPercent, 'f', 1, 64))
@@ -191,18 +91,18 @@ func assertSpinnerFirst(t *testing.T, rec *JVMRecord, p Process, jvm spinJVM) {
 	if hot.CPUPercent < 5 || hot.CPUMs <= 0 || p.CPUPercent < hot.CPUPercent {
 		t.Errorf("hot-spinner CPU %.1f%% (%d ms), process %.1f%%; want a clearly busy thread", hot.CPUPercent, hot.CPUMs, p.CPUPercent)
 	}
-	if hot.NativeID == jvm.pid || hot.State != "RUNNABLE" || len(hot.Frames) == 0 || hot.Frames[0].Method != "Spin.spinHot" {
+	if hot.NativeID == jvm.PID || hot.State != "RUNNABLE" || len(hot.Frames) == 0 || hot.Frames[0].Method != jvmtest.HotMethod {
 		t.Errorf("hot-spinner nid %d state %q frames %+v, want RUNNABLE in Spin.spinHot", hot.NativeID, hot.State, hot.Frames)
 	}
 	// The hot nid is a thread of this JVM in /proc.
-	if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(jvm.pid), "task", strconv.Itoa(hot.NativeID))); err != nil {
-		t.Errorf("hot-spinner nid %d is not a task of pid %d: %v", hot.NativeID, jvm.pid, err)
+	if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(jvm.PID), "task", strconv.Itoa(hot.NativeID))); err != nil {
+		t.Errorf("hot-spinner nid %d is not a task of pid %d: %v", hot.NativeID, jvm.PID, err)
 	}
 	all := Analyze(rec, mustParseDump(t, p.Raw), 0)
 	seen := map[string]bool{}
 	for _, th := range all.Threads {
 		seen[th.Name] = true
-		if strings.HasPrefix(th.Name, "idle-") || th.Name == spinOddName {
+		if strings.HasPrefix(th.Name, "idle-") || th.Name == jvmtest.OddName {
 			if !th.InDump || th.State != "TIMED_WAITING" {
 				t.Errorf("%q in dump %v state %q, want TIMED_WAITING from the dump", th.Name, th.InDump, th.State)
 			}
@@ -222,7 +122,7 @@ func assertSpinnerFirst(t *testing.T, rec *JVMRecord, p Process, jvm spinJVM) {
 	if evil != 1 {
 		t.Errorf("%d threads named by the evil comm, want 1", evil)
 	}
-	for _, want := range []string{"idle-0", "idle-3", spinOddName, "main", "VM Thread"} {
+	for _, want := range []string{"idle-0", "idle-3", jvmtest.OddName, "main", "VM Thread"} {
 		if !seen[want] {
 			t.Errorf("thread %q missing from the analysis", want)
 		}
@@ -255,23 +155,23 @@ func onlyJVM(t *testing.T, out *ProbeOutput, pid int) *JVMRecord {
 }
 
 func TestProbeLiveJcmd(t *testing.T) {
-	classDir := compileSpin(t)
+	classDir := jvmtest.Compile(t)
 	for _, tc := range []struct {
 		name, home, version string
 	}{
-		{"jdk17", jdk17Home, "17."},
-		{"jdk25", jdk25Home, "25."},
+		{"jdk17", jvmtest.JDK17Home, "17."},
+		{"jdk25", jvmtest.JDK25Home, "25."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			java := filepath.Join(tc.home, "bin", "java")
-			requireFile(t, java)
-			jvm := startSpin(t, java, classDir, nil)
+			jvmtest.RequireFile(t, java)
+			jvm := jvmtest.Start(t, java, classDir)
 			// PATH has no jcmd: a dump proves the probe found the one beside the JVM's java.
-			out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
+			out, _ := runProbe(t, "", jvmtest.ToolPath(t, fullTools...), jvm.PID)
 			if out.ClkTck <= 0 || out.WindowMs != liveWindow.Milliseconds() || !out.Complete {
 				t.Errorf("clk_tck %d window %d complete %v", out.ClkTck, out.WindowMs, out.Complete)
 			}
-			rec := onlyJVM(t, out, jvm.pid)
+			rec := onlyJVM(t, out, jvm.PID)
 			if !strings.Contains(rec.Command, " -cp ") {
 				t.Errorf("command %q, want arguments separated by spaces", rec.Command)
 			}
@@ -291,48 +191,18 @@ func TestProbeLiveJcmd(t *testing.T) {
 	}
 }
 
-// copiedJDK builds a JDK whose bin holds only java, so /proc/<pid>/exe of a JVM started
-// from it points to a directory without jcmd or jstack.
-func copiedJDK(t *testing.T, home string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "jdk")
-	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(home)
-	if err != nil {
-		t.Fatalf("read %s: %v", home, err)
-	}
-	for _, e := range entries {
-		if e.Name() != "bin" {
-			if err := os.Symlink(filepath.Join(home, e.Name()), filepath.Join(dir, e.Name())); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(home, "bin", "java"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	java := filepath.Join(dir, "bin", "java")
-	if err := os.WriteFile(java, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return java
-}
-
 func TestProbeLiveSigquit(t *testing.T) {
-	classDir := compileSpin(t)
-	java := copiedJDK(t, jdk17Home)
-	jvm := startSpin(t, java, classDir, nil)
-	if exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(jvm.pid), "exe")); err != nil || exe != java {
-		t.Fatalf("/proc/%d/exe = %q (%v), want the copied %s", jvm.pid, exe, err, java)
+	classDir := jvmtest.Compile(t)
+	java := jvmtest.JREOnly(t, jvmtest.JDK17Home)
+	jvm := jvmtest.Start(t, java, classDir)
+	if exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(jvm.PID), "exe")); err != nil || exe != java {
+		t.Fatalf("/proc/%d/exe = %q (%v), want the JRE-only %s", jvm.PID, exe, err, java)
 	}
 
 	// Only sleep and date: the probe runs on builtins (no sed, tr, readlink, getconf).
 	before := time.Now().Add(-time.Second)
-	out, _ := runProbe(t, "", toolPath(t, "sleep", "date"), jvm.pid)
-	rec := onlyJVM(t, out, jvm.pid)
+	out, _ := runProbe(t, "", jvmtest.ToolPath(t, "sleep", "date"), jvm.PID)
+	rec := onlyJVM(t, out, jvm.PID)
 	if out.ClkTck != 0 {
 		t.Errorf("clk_tck %d without getconf", out.ClkTck)
 	}
@@ -347,7 +217,7 @@ func TestProbeLiveSigquit(t *testing.T) {
 	var text string
 	deadline := time.Now().Add(liveTimeout)
 	for {
-		b, _ := os.ReadFile(jvm.stdout)
+		b, _ := os.ReadFile(jvm.Stdout)
 		var complete bool
 		if text, complete = DumpFromLog(string(b)); complete {
 			break
@@ -370,10 +240,10 @@ func TestProbeLiveSigquit(t *testing.T) {
 // TestProbeLiveJavaHome: no jcmd beside the JVM's java nor on PATH, but the JVM's own
 // $JAVA_HOME (here JDK 25's, attaching to a JDK 17 JVM) has one.
 func TestProbeLiveJavaHome(t *testing.T) {
-	classDir := compileSpin(t)
-	jvm := startSpin(t, copiedJDK(t, jdk17Home), classDir, []string{"JAVA_HOME=" + jdk25Home})
-	out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
-	rec := onlyJVM(t, out, jvm.pid)
+	classDir := jvmtest.Compile(t)
+	jvm := jvmtest.StartEnv(t, jvmtest.JREOnly(t, jvmtest.JDK17Home), classDir, []string{"JAVA_HOME=" + jvmtest.JDK25Home})
+	out, _ := runProbe(t, "", jvmtest.ToolPath(t, fullTools...), jvm.PID)
+	rec := onlyJVM(t, out, jvm.PID)
 	if rec.DumpSource != SourceJcmd || rec.SigquitSent || len(rec.Errors) > 0 {
 		t.Fatalf("source %q sigquit %v errors %q, want jcmd from $JAVA_HOME/bin", rec.DumpSource, rec.SigquitSent, rec.Errors)
 	}
@@ -384,7 +254,7 @@ func TestProbeLiveJavaHome(t *testing.T) {
 // kill -3, or from a jcmd starting the attach listener) would terminate it. Such a JVM
 // opens its attach socket at startup; the probe attaches only through that socket.
 func TestProbeLiveXrs(t *testing.T) {
-	classDir := compileSpin(t)
+	classDir := jvmtest.Compile(t)
 	tests := []struct {
 		name         string
 		copied       bool // a JDK without jcmd beside java
@@ -398,19 +268,19 @@ func TestProbeLiveXrs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			java := filepath.Join(jdk17Home, "bin", "java")
+			java := filepath.Join(jvmtest.JDK17Home, "bin", "java")
 			if tc.copied {
-				java = copiedJDK(t, jdk17Home)
+				java = jvmtest.JREOnly(t, jvmtest.JDK17Home)
 			}
-			jvm := startSpin(t, java, classDir, nil, "-Xrs")
-			socket := filepath.Join("/tmp", ".java_pid"+strconv.Itoa(jvm.pid))
+			jvm := jvmtest.Start(t, java, classDir, "-Xrs")
+			socket := filepath.Join("/tmp", ".java_pid"+strconv.Itoa(jvm.PID))
 			if tc.removeSocket {
 				if err := os.Remove(socket); err != nil {
 					t.Fatalf("a -Xrs JVM opens its attach socket at startup: %v", err)
 				}
 			}
-			out, _ := runProbe(t, "", toolPath(t, fullTools...), jvm.pid)
-			rec := onlyJVM(t, out, jvm.pid)
+			out, _ := runProbe(t, "", jvmtest.ToolPath(t, fullTools...), jvm.PID)
+			rec := onlyJVM(t, out, jvm.PID)
 			if rec.SigquitSent || rec.DumpSource != tc.wantSource {
 				t.Fatalf("sigquit %v source %q errors %q, want source %q and no SIGQUIT", rec.SigquitSent, rec.DumpSource, rec.Errors, tc.wantSource)
 			}
@@ -419,7 +289,7 @@ func TestProbeLiveXrs(t *testing.T) {
 			}
 			// A SIGQUIT would have killed it (the kernel reaps it slowly when it dumps core).
 			for range 10 {
-				b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(jvm.pid), "stat"))
+				b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(jvm.PID), "stat"))
 				if err != nil || strings.Contains(string(b), ") Z ") || strings.Contains(string(b), ") X ") {
 					t.Fatalf("the -Xrs JVM died: %v %s", err, b)
 				}
@@ -438,8 +308,8 @@ func TestProbeLiveXrs(t *testing.T) {
 }
 
 func TestProbeShells(t *testing.T) {
-	classDir := compileSpin(t)
-	jvm := startSpin(t, filepath.Join(jdk17Home, "bin", "java"), classDir, nil)
+	classDir := jvmtest.Compile(t)
+	jvm := jvmtest.Start(t, filepath.Join(jvmtest.JDK17Home, "bin", "java"), classDir)
 	for _, shell := range []string{"dash", "bash --posix", "busybox sh"} {
 		t.Run(strings.Fields(shell)[0], func(t *testing.T) {
 			if _, err := exec.LookPath(strings.Fields(shell)[0]); err != nil {
@@ -448,8 +318,8 @@ func TestProbeShells(t *testing.T) {
 				}
 				t.Fatalf("%s is required: %v", shell, err)
 			}
-			out, _ := runProbe(t, shell, toolPath(t, fullTools...), jvm.pid)
-			rec := onlyJVM(t, out, jvm.pid)
+			out, _ := runProbe(t, shell, jvmtest.ToolPath(t, fullTools...), jvm.PID)
+			rec := onlyJVM(t, out, jvm.PID)
 			if rec.DumpSource != SourceJcmd {
 				t.Fatalf("source %q errors %q", rec.DumpSource, rec.Errors)
 			}
@@ -470,7 +340,7 @@ func TestProbeNoJVM(t *testing.T) {
 		_ = sleep.Wait()
 	})
 	// A non-JVM and a pid that does not exist: neither is a JVM.
-	out, raw := runProbe(t, "", toolPath(t, fullTools...), sleep.Process.Pid, 1<<30)
+	out, raw := runProbe(t, "", jvmtest.ToolPath(t, fullTools...), sleep.Process.Pid, 1<<30)
 	if !out.NoJVM || len(out.JVMs) != 0 || !out.Complete {
 		t.Fatalf("NoJVM %v, %d JVMs, complete %v; output:\n%s", out.NoJVM, len(out.JVMs), out.Complete, raw)
 	}

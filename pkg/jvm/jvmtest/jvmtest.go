@@ -73,6 +73,13 @@ func RequireFile(t testing.TB, path string) {
 // The JVM is killed in t.Cleanup.
 func Start(t testing.TB, java, classDir string, jvmArgs ...string) JVM {
 	t.Helper()
+	return StartEnv(t, java, classDir, nil, jvmArgs...)
+}
+
+// StartEnv is Start with env (NAME=value entries) added to the JVM's environment, which
+// otherwise has no JAVA_HOME or JVM option variables: a test of a JVM's own $JAVA_HOME sets it here.
+func StartEnv(t testing.TB, java, classDir string, env []string, jvmArgs ...string) JVM {
+	t.Helper()
 	stdoutPath := filepath.Join(t.TempDir(), "jvm-stdout.log")
 	stdout, err := os.Create(stdoutPath)
 	if err != nil {
@@ -83,7 +90,7 @@ func Start(t testing.TB, java, classDir string, jvmArgs ...string) JVM {
 	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}, jvmArgs...)
 	cmd := exec.Command(java, append(args, "-cp", classDir, "Spin")...)
 	cmd.Stdout, cmd.Stderr = stdout, stdout
-	cmd.Env = WithoutEnv(os.Environ(), "JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")
+	cmd.Env = append(WithoutEnv(os.Environ(), "JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"), env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", java, err)
 	}
