@@ -4,16 +4,25 @@
 package main
 
 import (
+	"archive/zip"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 
 	"github.com/grafana/grafana-plugin-sdk-go/build"
 	"github.com/magefile/mage/mg"
 )
 
-// Default builds the whole plugin into dist/.
-var Default = Build
+// Default builds the whole plugin into dist/ and packages it.
+var Default = Package
+
+const pluginID = "seed-stackcapture-app"
 
 // Build builds the frontend and the backend for linux/amd64 and linux/arm64 into dist/.
 func Build() error {
@@ -41,6 +50,87 @@ func Backend() error {
 		return fmt.Errorf("backend linux/arm64: %w", err)
 	}
 	return nil
+}
+
+// Package builds the plugin and zips dist/ as <id>-<version>.zip, the layout
+// `grafana cli --pluginUrl <zip> plugins install seed-stackcapture-app` installs: one top
+// folder named after the plugin id, executables kept executable. A .sha1 file sits beside it.
+func Package() error {
+	mg.SerialDeps(Build)
+	var pkg struct {
+		Version string `json:"version"`
+	}
+	raw, err := os.ReadFile("package.json")
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, &pkg); err != nil {
+		return fmt.Errorf("package.json: %w", err)
+	}
+	name := fmt.Sprintf("%s-%s.zip", pluginID, pkg.Version)
+	if err := zipDir("dist", pluginID, name); err != nil {
+		return fmt.Errorf("package %s: %w", name, err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha1.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return err
+	}
+	fmt.Println("packaged", name)
+	return os.WriteFile(name+".sha1", []byte(hex.EncodeToString(h.Sum(nil))+"\n"), 0o644)
+}
+
+// zipDir writes every file under dir into a zip at out, below the folder prefix.
+func zipDir(dir, prefix, out string) error {
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(f)
+	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if filepath.Ext(path) == ".map" { // source maps stay out of the release
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		hdr, err := zip.FileInfoHeader(info)
+		if err != nil {
+			return err
+		}
+		hdr.Name = filepath.ToSlash(filepath.Join(prefix, rel))
+		hdr.Method = zip.Deflate
+		w, err := zw.CreateHeader(hdr)
+		if err != nil {
+			return err
+		}
+		src, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		_, err = io.Copy(w, src)
+		return err
+	})
+	if err := zw.Close(); err != nil && walkErr == nil {
+		walkErr = err
+	}
+	if err := f.Close(); err != nil && walkErr == nil {
+		walkErr = err
+	}
+	return walkErr
 }
 
 // Test runs every test: Go (with the race detector, real JVMs, real SQLite, Kubernetes' exec
