@@ -3,6 +3,7 @@ import { MemoryRouter } from 'react-router-dom';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import {
   dateTime,
+  EventBusSrv,
   FieldConfigSource,
   LoadingState,
   type DataQueryRequest,
@@ -10,12 +11,12 @@ import {
   type PanelProps,
   type TimeRange,
 } from '@grafana/data';
-import type { BackendSrvRequest } from '@grafana/runtime';
+import { locationService, RefreshEvent, type BackendSrvRequest } from '@grafana/runtime';
 import { captureList } from '../../test/fixtures';
 import { renderInRouter } from '../../test/renderInRouter';
 import { routes } from '../../test/transport';
 import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
-import { StackCapturesPanel } from './StackCapturesPanel';
+import { dashboardUidFromPath, filterValue, StackCapturesPanel } from './StackCapturesPanel';
 
 const mockFetch = jest.fn();
 jest.mock('@grafana/runtime', () => ({
@@ -27,15 +28,20 @@ const LIST = 'GET /api/plugins/seed-stackcapture-app/resources/captures';
 const FROM = 1795340000000;
 const TO = 1795343700000;
 
-function props(options: Partial<PanelOptions>, requestId = 'Q1'): PanelProps<PanelOptions> {
+function props(
+  options: Partial<PanelOptions>,
+  requestId = 'Q1',
+  eventBus = new EventBusSrv(),
+  dashboardUID: string | undefined = 'lab-dash'
+): PanelProps<PanelOptions> {
   const timeRange: TimeRange = { from: dateTime(FROM), to: dateTime(TO), raw: { from: 'now-1h', to: 'now' } };
   const data: PanelData = {
     state: LoadingState.Done,
     series: [],
     timeRange,
-    request: { requestId, dashboardUID: 'lab-dash' } as DataQueryRequest,
+    request: { requestId, dashboardUID } as DataQueryRequest,
   };
-  const vars: Record<string, string> = { $namespace: 'shop', $pod: 'checkout-7d9f8c6b5-x2x4q' };
+  const vars: Record<string, string> = { $namespace: 'shop', $pod: 'checkout-7d9f8c6b5-x2x4q', $all: '.*' };
   return {
     id: 2,
     data,
@@ -48,7 +54,7 @@ function props(options: Partial<PanelOptions>, requestId = 'Q1'): PanelProps<Pan
     fieldConfig: {} as FieldConfigSource,
     renderCounter: 0,
     title: 'Stack captures',
-    eventBus: { publish: jest.fn() } as unknown as PanelProps['eventBus'],
+    eventBus,
     onOptionsChange: jest.fn(),
     onFieldConfigChange: jest.fn(),
     onChangeTimeRange: jest.fn(),
@@ -121,6 +127,28 @@ describe('StackCapturesPanel', () => {
     await waitFor(() => expect(requests).toHaveLength(2));
   });
 
+  it('queries again on the dashboard refresh event, which a panel without queries gets', async () => {
+    const bus = new EventBusSrv();
+    renderInRouter(<StackCapturesPanel {...props({}, 'Q1', bus)} />);
+    await screen.findAllByRole('row');
+    expect(requests).toHaveLength(1);
+    bus.publish(new RefreshEvent());
+    await waitFor(() => expect(requests).toHaveLength(2));
+  });
+
+  it('treats a variable set to All as no filter', async () => {
+    renderInRouter(<StackCapturesPanel {...props({ namespace: '$all', pod: '$pod' })} />);
+    await screen.findAllByRole('row');
+    expect(requests[0].params).toEqual({ from: FROM, to: TO, pod: 'checkout-7d9f8c6b5-x2x4q', limit: 20 });
+  });
+
+  it('finds the dashboard UID in the URL when the panel data has no request', async () => {
+    locationService.push('/d/lab-dash/jvm-cpu?orgId=1');
+    renderInRouter(<StackCapturesPanel {...props({ linkedToDashboard: true }, 'Q1', new EventBusSrv(), undefined)} />);
+    await screen.findAllByRole('row');
+    expect(requests[0].params).toEqual({ from: FROM, to: TO, dashboardUid: 'lab-dash', limit: 20 });
+  });
+
   it('explains how to connect the contact point when there are no captures', async () => {
     mockFetch.mockImplementation(routes({ [LIST]: () => ({ captures: [], nextCursor: '' }) }));
     renderInRouter(<StackCapturesPanel {...props({})} />);
@@ -131,4 +159,20 @@ describe('StackCapturesPanel', () => {
     expect(screen.getByText('authorization_credentials')).toBeInTheDocument();
     expect(screen.getByText('Editor')).toBeInTheDocument();
   });
+});
+
+describe('filterValue and dashboardUidFromPath', () => {
+  it.each([
+    ['.*', ''],
+    ['$__all', ''],
+    [' shop ', 'shop'],
+    ['', ''],
+  ])('filterValue(%j) = %j', (input, want) => expect(filterValue(input)).toBe(want));
+
+  it.each([
+    ['/d/lab-dash/jvm-cpu', 'lab-dash'],
+    ['/grafana/d/abc', 'abc'],
+    ['/a/seed-stackcapture-app/captures', ''],
+    ['/dashboards', ''],
+  ])('dashboardUidFromPath(%j) = %j', (input, want) => expect(dashboardUidFromPath(input)).toBe(want));
 });
