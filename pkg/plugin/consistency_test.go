@@ -1,0 +1,253 @@
+package plugin
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// These tests keep the shipped pieces in step with the code: a contact point that calls a
+// route that exists, a rule linked to a panel that exists, a panel type that is the nested
+// plugin's id, RBAC that grants exactly what the code uses.
+
+func repoFile(t *testing.T, parts ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(append([]string{"..", ".."}, parts...)...))
+	if err != nil {
+		t.Fatalf("read %s: %v", filepath.Join(parts...), err)
+	}
+	return b
+}
+
+func yamlDocs(t *testing.T, raw []byte, into func(doc []byte)) {
+	t.Helper()
+	for _, doc := range strings.Split(string(raw), "\n---") {
+		if strings.TrimSpace(doc) != "" {
+			into([]byte(doc))
+		}
+	}
+}
+
+type alertingFile struct {
+	ContactPoints []struct {
+		Name      string `json:"name"`
+		Receivers []struct {
+			Type     string            `json:"type"`
+			Settings map[string]string `json:"settings"`
+		} `json:"receivers"`
+	} `json:"contactPoints"`
+	Policies []struct {
+		Routes []struct {
+			Receiver       string     `json:"receiver"`
+			ObjectMatchers [][]string `json:"object_matchers"`
+		} `json:"routes"`
+	} `json:"policies"`
+	Groups []struct {
+		Rules []struct {
+			Title       string            `json:"title"`
+			Labels      map[string]string `json:"labels"`
+			Annotations map[string]string `json:"annotations"`
+			Data        []struct {
+				Model map[string]any `json:"model"`
+			} `json:"data"`
+		} `json:"rules"`
+	} `json:"groups"`
+}
+
+func readAlerting(t *testing.T) alertingFile {
+	t.Helper()
+	var f alertingFile
+	if err := yaml.Unmarshal(repoFile(t, "provisioning", "alerting", "stackcapture.yaml"), &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+type dashboard struct {
+	UID    string `json:"uid"`
+	Panels []struct {
+		ID      int64          `json:"id"`
+		Type    string         `json:"type"`
+		Options map[string]any `json:"options"`
+	} `json:"panels"`
+}
+
+func readDashboard(t *testing.T) dashboard {
+	t.Helper()
+	var d dashboard
+	if err := json.Unmarshal(repoFile(t, "provisioning", "dashboards", "json", "jvm-cpu.json"), &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestContactPointCallsTheWebhookRoute(t *testing.T) {
+	f := readAlerting(t)
+	if len(f.ContactPoints) != 1 || f.ContactPoints[0].Name != "Stack Capture" || len(f.ContactPoints[0].Receivers) != 1 {
+		t.Fatalf("contact points: %+v", f.ContactPoints)
+	}
+	r := f.ContactPoints[0].Receivers[0]
+	wantPath := "/api/plugins/" + PluginID + "/resources/webhook"
+	if r.Type != "webhook" || !strings.HasSuffix(r.Settings["url"], wantPath) || r.Settings["httpMethod"] != "POST" {
+		t.Errorf("receiver %+v, want a POST webhook to …%s", r, wantPath)
+	}
+	if r.Settings["authorization_scheme"] != "Bearer" || !strings.HasPrefix(r.Settings["authorization_credentials"], "$") {
+		t.Errorf("credentials must come from the environment: %+v", r.Settings)
+	}
+	// The route the URL names answers a webhook: not 404 or 405.
+	ta := newTestApp(t, nil)
+	res := ta.call(t, "POST", strings.TrimPrefix(wantPath, "/api/plugins/"+PluginID+"/resources"), []byte(`{"version":"1","alerts":[]}`), editor)
+	if res.status != http.StatusAccepted {
+		t.Errorf("POST %s: %d %s", wantPath, res.status, res.body)
+	}
+	// The policy routes the rule's label to this contact point.
+	rule := f.Groups[0].Rules[0]
+	routed := false
+	for _, p := range f.Policies {
+		for _, route := range p.Routes {
+			for _, m := range route.ObjectMatchers {
+				if route.Receiver == "Stack Capture" && len(m) == 3 && m[1] == "=" && rule.Labels[m[0]] == m[2] {
+					routed = true
+				}
+			}
+		}
+	}
+	if !routed {
+		t.Errorf("no policy route sends the rule's labels %v to the Stack Capture contact point", rule.Labels)
+	}
+}
+
+func TestRuleIsLinkedToTheDashboardPanel(t *testing.T) {
+	f := readAlerting(t)
+	rule := f.Groups[0].Rules[0]
+	if rule.Title != "Pod CPU above 1 core" {
+		t.Errorf("rule title %q", rule.Title)
+	}
+	expr, _ := rule.Data[0].Model["expr"].(string)
+	for _, label := range []string{"namespace", "pod", "container", "node"} {
+		if !strings.Contains(expr, label) {
+			t.Errorf("the rule's query %q does not keep the %s label", expr, label)
+		}
+	}
+	d := readDashboard(t)
+	if rule.Annotations["__dashboardUid__"] != d.UID {
+		t.Errorf("rule links dashboard %q, the dashboard is %q", rule.Annotations["__dashboardUid__"], d.UID)
+	}
+	panelID, err := strconv.ParseInt(rule.Annotations["__panelId__"], 10, 64)
+	if err != nil {
+		t.Fatalf("__panelId__ %q", rule.Annotations["__panelId__"])
+	}
+	var linked, captures bool
+	for _, p := range d.Panels {
+		if p.ID == panelID && p.Type == "timeseries" {
+			linked = true
+		}
+		if p.Type == "seed-stackcapture-panel" {
+			captures = true
+			if p.Options["linkedToDashboard"] != true || p.Options["panelId"] != float64(panelID) {
+				t.Errorf("the captures panel does not filter on the linked CPU panel: %v", p.Options)
+			}
+		}
+	}
+	if !linked || !captures {
+		t.Errorf("dashboard %s: CPU panel %d found %v, captures panel found %v", d.UID, panelID, linked, captures)
+	}
+}
+
+func TestPanelTypeIsTheNestedPluginID(t *testing.T) {
+	var app struct {
+		ID       string `json:"id"`
+		Backend  bool   `json:"backend"`
+		Exe      string `json:"executable"`
+		Includes []struct {
+			Type string `json:"type"`
+			Name string `json:"name"`
+		} `json:"includes"`
+	}
+	if err := json.Unmarshal(repoFile(t, "plugin.json"), &app); err != nil {
+		t.Fatal(err)
+	}
+	var panel struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal(repoFile(t, "src", "panel", "plugin.json"), &panel); err != nil {
+		t.Fatal(err)
+	}
+	if app.ID != PluginID || !app.Backend || app.Exe != "gpx_stackcapture" {
+		t.Errorf("plugin.json: id %q backend %v executable %q", app.ID, app.Backend, app.Exe)
+	}
+	included := slices.ContainsFunc(app.Includes, func(i struct {
+		Type string `json:"type"`
+		Name string `json:"name"`
+	}) bool {
+		return i.Type == "panel" && i.Name == panel.Name
+	})
+	if panel.Type != "panel" || !included {
+		t.Errorf("plugin.json includes %+v does not declare the panel %q", app.Includes, panel.Name)
+	}
+	found := false
+	for _, p := range readDashboard(t).Panels {
+		found = found || p.Type == panel.ID
+	}
+	if !found {
+		t.Errorf("the dashboard has no panel of type %q", panel.ID)
+	}
+	// Both ids must be allowed unsigned wherever Grafana is started.
+	for _, file := range [][]string{{"docker-compose.yaml"}, {"deploy", "helm", "values.yaml"}} {
+		text := string(repoFile(t, file...))
+		if !strings.Contains(text, PluginID+","+panel.ID) {
+			t.Errorf("%s does not allow loading %s and %s unsigned", filepath.Join(file...), PluginID, panel.ID)
+		}
+	}
+}
+
+func TestRBACGrantsExactlyWhatTheCodeUses(t *testing.T) {
+	var granted []string
+	yamlDocs(t, repoFile(t, "deploy", "kubernetes", "rbac.yaml"), func(doc []byte) {
+		var obj struct {
+			Kind  string `json:"kind"`
+			Rules []struct {
+				APIGroups []string `json:"apiGroups"`
+				Resources []string `json:"resources"`
+				Verbs     []string `json:"verbs"`
+			} `json:"rules"`
+		}
+		if err := yaml.Unmarshal(doc, &obj); err != nil {
+			t.Fatal(err)
+		}
+		if obj.Kind != "ClusterRole" && obj.Kind != "Role" {
+			return
+		}
+		for _, r := range obj.Rules {
+			for _, res := range r.Resources {
+				for _, v := range r.Verbs {
+					granted = append(granted, v+" "+res)
+				}
+			}
+		}
+	})
+	var needed []string
+	for _, p := range neededPermissions() {
+		name := p.resource
+		if p.subresource != "" {
+			name += "/" + p.subresource
+		}
+		needed = append(needed, p.verb+" "+name)
+	}
+	sort.Strings(granted)
+	sort.Strings(needed)
+	if !reflect.DeepEqual(granted, needed) {
+		t.Errorf("deploy/kubernetes/rbac.yaml grants %v, the code uses %v", granted, needed)
+	}
+}
