@@ -23,7 +23,7 @@ func (c *Client) CanI(ctx context.Context, namespace, verb, resource, subresourc
 			},
 		},
 	}
-	res, err := c.api.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+	res, err := c.authz.SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
 	if err != nil {
 		return false, "", fmt.Errorf("access review %s %s in namespace %q: %w", verb, resourceName(resource, subresource), namespace, err)
 	}

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/version"
-	"k8s.io/client-go/kubernetes"
+	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -54,10 +55,14 @@ type Config struct {
 }
 
 // Client talks to one Kubernetes API server. It is safe for concurrent use.
+// It holds only the core and authorization clients: the full clientset links every API
+// group's client and apply configurations, which cost 12 MB of binary and about 15 MB of
+// the plugin's idle RSS (bench/BenchmarkPluginIdleRSS).
 type Client struct {
 	restConfig *rest.Config // no Timeout: used for exec
-	api        kubernetes.Interface
-	streaming  kubernetes.Interface // no Timeout: used for log streams
+	core       corev1client.CoreV1Interface
+	authz      authorizationv1client.AuthorizationV1Interface
+	streaming  corev1client.CoreV1Interface // no Timeout: used for exec and log streams
 	transport  ExecTransport
 }
 
@@ -123,21 +128,25 @@ func newClient(rc *rest.Config, transport ExecTransport) (*Client, error) {
 	if apiCfg.Timeout == 0 {
 		apiCfg.Timeout = DefaultRequestTimeout
 	}
-	api, err := kubernetes.NewForConfig(apiCfg)
+	core, err := corev1client.NewForConfig(apiCfg)
 	if err != nil {
-		return nil, fmt.Errorf("kube: build clientset: %w", err)
+		return nil, fmt.Errorf("kube: build core client: %w", err)
 	}
-	streaming, err := kubernetes.NewForConfig(streamCfg)
+	authz, err := authorizationv1client.NewForConfig(apiCfg)
 	if err != nil {
-		return nil, fmt.Errorf("kube: build streaming clientset: %w", err)
+		return nil, fmt.Errorf("kube: build authorization client: %w", err)
 	}
-	return &Client{restConfig: streamCfg, api: api, streaming: streaming, transport: transport}, nil
+	streaming, err := corev1client.NewForConfig(streamCfg)
+	if err != nil {
+		return nil, fmt.Errorf("kube: build streaming client: %w", err)
+	}
+	return &Client{restConfig: streamCfg, core: core, authz: authz, streaming: streaming, transport: transport}, nil
 }
 
 // ServerVersion returns the API server's gitVersion (e.g. "v1.36.1"). It is
 // the cheapest authenticated round trip, used by the health check.
 func (c *Client) ServerVersion(ctx context.Context) (string, error) {
-	raw, err := c.api.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
+	raw, err := c.core.RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
 		return "", fmt.Errorf("kubernetes server version: %w", err)
 	}

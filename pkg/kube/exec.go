@@ -60,7 +60,7 @@ func (c *Client) Exec(ctx context.Context, req ExecRequest) error {
 	if req.Stdout == nil && req.Stderr == nil && req.Stdin == nil {
 		return errors.New("kube: exec needs at least one of stdin, stdout, stderr")
 	}
-	u := c.streaming.CoreV1().RESTClient().Post().
+	u := c.streaming.RESTClient().Post().
 		Resource("pods").Namespace(req.Namespace).Name(req.Pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{
 			Container: req.Container,

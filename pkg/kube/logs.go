@@ -35,7 +35,7 @@ func (c *Client) Logs(ctx context.Context, namespace, pod, container string, sin
 	if limitBytes > 0 {
 		opts.LimitBytes = &limitBytes
 	}
-	rc, err := c.streaming.CoreV1().Pods(namespace).GetLogs(pod, opts).Stream(ctx)
+	rc, err := c.streaming.Pods(namespace).GetLogs(pod, opts).Stream(ctx)
 	if err != nil {
 		return nil, classifyAPIError(err, namespace, pod, "get", "log")
 	}

@@ -66,7 +66,7 @@ func (p *PodInfo) containerNames() []string {
 
 // Pod reads one pod.
 func (c *Client) Pod(ctx context.Context, namespace, name string) (*PodInfo, error) {
-	pod, err := c.api.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+	pod, err := c.core.Pods(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return nil, classifyAPIError(err, namespace, name, "get", "")
 	}
