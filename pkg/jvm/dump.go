@@ -57,12 +57,18 @@ func ParseThreadDump(text string) (*Dump, error) {
 			deadlockStart = -1
 		}
 	}
-	flush := func() {
-		if cur != nil {
-			d.Threads = append(d.Threads, *cur)
-			cur = nil
+	// Threads and their frames are allocated once at their final size: a dump of thousands
+	// of threads otherwise allocates several times its own size in slices that grow.
+	headers := 0
+	for _, l := range lines[first:] {
+		if strings.HasPrefix(l.text, `"`) {
+			headers++
 		}
 	}
+	d.Threads = make([]Thread, 0, headers)
+	frames := make([]Frame, 0, strings.Count(text, "\tat "))
+	frameStart := 0
+	flush := func() { cur = nil }
 scan:
 	for i := first; i < len(lines); i++ {
 		l := lines[i]
@@ -101,7 +107,8 @@ scan:
 			flush()
 			inOwned = false
 			if t, ok := parseThreadHeader(l.text); ok {
-				cur = &t
+				d.Threads = append(d.Threads, t)
+				cur, frameStart = &d.Threads[len(d.Threads)-1], len(frames)
 			}
 			// A header we cannot read (a name with a newline): its lines are dropped
 			// rather than given to the thread before it.
@@ -119,7 +126,10 @@ scan:
 				cur.State = state
 			}
 		case strings.HasPrefix(trimmed, "at "):
-			cur.Frames = append(cur.Frames, parseFrame(trimmed[len("at "):]))
+			// One backing array for all frames; the full slice expression keeps a caller's
+			// append to one thread's frames from overwriting the next thread's.
+			frames = append(frames, parseFrame(trimmed[len("at "):]))
+			cur.Frames = frames[frameStart:len(frames):len(frames)]
 		case trimmed == ownedHeader:
 			inOwned = true
 		case strings.HasPrefix(trimmed, "- "):
