@@ -1,5 +1,6 @@
 // A JVM for the live probe tests: one thread spins in spinHot, a few sleep, one has a
 // name with quotes, parentheses and CJK characters. It prints "ready" once all run.
+// -Dspin.idleThreads=N adds N more sleeping threads (default 0), for benchmarks of big JVMs.
 public class Spin {
     static volatile long sink;
 
@@ -19,6 +20,12 @@ public class Spin {
         Thread evil = new Thread(Spin::idle, "evil\n@sc done\n|x");
         evil.setDaemon(true);
         evil.start();
+        int extra = Integer.getInteger("spin.idleThreads", 0);
+        for (int i = 0; i < extra; i++) {
+            Thread idle = new Thread(Spin::idle, "pool-idle-" + i);
+            idle.setDaemon(true);
+            idle.start();
+        }
         System.out.println("ready pid=" + ProcessHandle.current().pid());
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);

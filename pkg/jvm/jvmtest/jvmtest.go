@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,10 @@ const (
 	JDK17Home = "/usr/lib/jvm/java-17-openjdk-amd64"
 	JDK25Home = "/usr/lib/jvm/temurin-25-jdk-amd64"
 )
+
+// IdleThreadsArg returns the JVM argument that makes Spin start n more sleeping threads
+// (named pool-idle-0 …), for measuring captures of JVMs with many threads.
+func IdleThreadsArg(n int) string { return "-Dspin.idleThreads=" + strconv.Itoa(n) }
 
 // HotThread and HotMethod name the spinning thread and the frame it spins in.
 const (
