@@ -521,3 +521,37 @@ func TestCloseFailsRunningCaptures(t *testing.T) {
 		t.Errorf("a closed manager accepted %+v", after.Accepted)
 	}
 }
+
+func TestOutputBeyondTheCapIsCutAndMarked(t *testing.T) {
+	cfg := testConfig()
+	// Room for the /proc samples of this small JVM, not for its whole thread dump.
+	cfg.MaxOutputBytes = 16 << 10 // the samples take about 13 KB, the whole output about 21 KB
+	h := newHarness(t, cfg)
+	j := jvmtest.Start(t, filepath.Join(jvmtest.JDK17Home, "bin", "java"), jvmtest.Compile(t))
+	h.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "big-0", Node: "n",
+		Containers: []kubetest.ContainerSpec{{Name: "app", Env: containerEnv("/usr/bin:/bin", j.PID)}}})
+	c := h.captureOne(t, alert.Target{Namespace: "shop", Pod: "big-0", Container: "app"})
+	if !c.Truncated {
+		t.Fatalf("capture not marked truncated: status %s error %q", c.Status, c.Error)
+	}
+	if c.Status == store.StatusDone {
+		if len(c.Processes) != 1 || !c.Processes[0].Truncated || !strings.Contains(c.Processes[0].Error, "maxOutputBytes") {
+			t.Errorf("processes %+v, want one marked truncated naming maxOutputBytes", c.Processes)
+		}
+		// What was sampled before the cut is kept: the threads' CPU ranks them.
+		if len(c.Processes[0].Threads) == 0 {
+			t.Errorf("no threads kept from the output before the cut")
+		}
+	} else if !strings.Contains(c.Error, "maxOutputBytes") {
+		t.Errorf("status %s, reason %q does not name maxOutputBytes", c.Status, c.Error)
+	}
+	raw, err := h.store.RawDumps(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range raw {
+		if int64(len(r.Text)) > cfg.MaxOutputBytes {
+			t.Errorf("raw dump of %d bytes kept beyond the %d-byte cap", len(r.Text), cfg.MaxOutputBytes)
+		}
+	}
+}
