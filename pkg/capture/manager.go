@@ -84,6 +84,7 @@ type Manager struct {
 	log      Logger
 	now      func() time.Time
 	limiter  *limiter
+	lookups  chan struct{} // pod lookups in flight, bounded like running captures
 	cooldown *cooldown
 
 	base   context.Context // cancelled by Close: running captures stop
@@ -108,6 +109,7 @@ func New(cfg Config, k Kube, s Store, log Logger) *Manager {
 		log:      log,
 		now:      time.Now,
 		limiter:  newLimiter(cfg.PerNodeLimit, cfg.GlobalLimit),
+		lookups:  make(chan struct{}, max(cfg.GlobalLimit, 1)),
 		cooldown: newCooldown(cfg.Cooldown),
 		base:     base,
 		cancel:   cancel,

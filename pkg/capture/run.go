@@ -32,7 +32,16 @@ func (m *Manager) capture(id int64, t alert.Target) outcome {
 	// Resolving the pod and waiting for a slot share one bound: by then the spike is over.
 	waitCtx, cancelWait := context.WithTimeout(m.base, m.cfg.CaptureTimeout)
 	defer cancelWait()
+	// Pod lookups are bounded like running captures: a webhook of a thousand alerts would
+	// otherwise send a thousand requests to the API server at once (holding a thousand
+	// connections' buffers here) only for most of them to wait for a slot afterwards.
+	select {
+	case m.lookups <- struct{}{}:
+	case <-waitCtx.Done():
+		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, waitCtx.Err())}
+	}
 	pod, err := m.kube.Pod(waitCtx, t.Namespace, t.Pod)
+	<-m.lookups
 	if err != nil {
 		return outcome{err: m.describe(err, t)}
 	}
