@@ -2,23 +2,18 @@ package alert
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed/stackcapture/pkg/sharedfixtures"
 )
 
 // fixture reads a real Grafana 12.4 webhook body from ../shared beside the repository.
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "fixtures", "grafana-webhook", name)
-	body, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("fixture %s is missing (the shared/ folder must sit beside the repository): %v", path, err)
-	}
-	return body
+	return sharedfixtures.Webhook(t, name)
 }
 
 func TestDecodeLinkedPanelFixture(t *testing.T) {
@@ -288,12 +283,7 @@ func FuzzDecode(f *testing.F) {
 		"grafana-12.4-firing.json", "grafana-12.4-resolved.json",
 		"grafana-12.4-k8s-firing-linked-panel.json", "grafana-12.4-k8s-datasource-error.json",
 	} {
-		path := filepath.Join("..", "..", "..", "shared", "fixtures", "grafana-webhook", name)
-		body, err := os.ReadFile(path)
-		if err != nil {
-			f.Fatalf("fixture %s is missing: %v", path, err)
-		}
-		f.Add(body)
+		f.Add(sharedfixtures.Webhook(f, name))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		w, err := Decode(body)

@@ -2,22 +2,17 @@ package jvm
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed/stackcapture/pkg/sharedfixtures"
 )
 
 // threadDumpFixture reads a file of ../shared/fixtures/threaddumps; a missing file fails
 // the test: these fixtures pin the formats the parser must keep reading.
 func threadDumpFixture(tb testing.TB, name string) string {
 	tb.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "fixtures", "threaddumps", name)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("shared fixture %s is missing (it must sit beside the repository): %v", path, err)
-	}
-	return string(b)
+	return sharedfixtures.ThreadDump(tb, name)
 }
 
 // headerLines counts thread header lines the way a person would: lines starting with a

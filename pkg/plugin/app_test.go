@@ -19,6 +19,7 @@ import (
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
+	"github.com/seed/stackcapture/pkg/sharedfixtures"
 )
 
 // The fixture's target: shop/checkout-7d9f8c6b5-x2x4q container app on worker-1, panel 1 of lab-dash.
@@ -29,12 +30,7 @@ const (
 
 func webhookFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "fixtures", "grafana-webhook", name)
-	body, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("fixture %s is missing (the shared/ folder must sit beside the repository): %v", path, err)
-	}
-	return body
+	return sharedfixtures.Webhook(t, name)
 }
 
 type testApp struct {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/seed/stackcapture/pkg/alert"
 	"github.com/seed/stackcapture/pkg/jvm"
+	"github.com/seed/stackcapture/pkg/sharedfixtures"
 )
 
 // base is an arbitrary UTC instant with whole milliseconds, so stored times compare equal.
@@ -40,12 +40,7 @@ func openTest(t testing.TB) *Store {
 // fixture reads a thread dump from ../shared; its absence is a failure, not a skip.
 func fixture(t testing.TB, name string) string {
 	t.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "fixtures", "threaddumps", name)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("fixture %s is missing (the shared fixtures must sit beside the repository): %v", path, err)
-	}
-	return string(b)
+	return sharedfixtures.ThreadDump(t, name)
 }
 
 func testAlert() *alert.Alert {
