@@ -116,7 +116,7 @@ func TestHostileWebhooks(t *testing.T) {
 			name: "unicode pod names",
 			body: hostileWebhook(t,
 				map[string]string{"alertname": "x", "namespace": "shop", "pod": "checkout-工作线程-0"},
-				map[string]string{"alertname": "x", "namespace": "shop", "pod": "ａｐｉ-0"},      // fullwidth letters
+				map[string]string{"alertname": "x", "namespace": "shop", "pod": "ａｐｉ-0"},       // fullwidth letters
 				map[string]string{"alertname": "x", "namespace": "shop", "pod": "api-0\u200b"}, // zero-width space
 				map[string]string{"alertname": "x", "namespace": "shop", "pod": "api-\u202e0-ipa"},
 			),
