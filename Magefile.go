@@ -187,6 +187,22 @@ func npmInstall() error {
 	return nil
 }
 
+// Fuzz runs each Go fuzz target for 10 s, one after the other (CI's short run; for a long
+// one: go test ./pkg/jvm -run '^$' -fuzz '^FuzzParseThreadDump$' -fuzztime 10m).
+func Fuzz() error {
+	for _, target := range []struct{ pkg, name string }{
+		{"./pkg/alert", "FuzzDecode"},
+		{"./pkg/jvm", "FuzzParseTaskStat"},
+		{"./pkg/jvm", "FuzzParseThreadDump"},
+		{"./pkg/jvm", "FuzzParseProbeOutput"},
+	} {
+		if err := run("go", "test", target.pkg, "-run", "^$", "-fuzz", "^"+target.name+"$", "-fuzztime", "10s"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func run(name string, args ...string) error {
 	fmt.Println("+", name, args)
 	cmd := exec.Command(name, args...)
