@@ -351,6 +351,7 @@ func BenchmarkSafepoints(b *testing.B) {
 			c := newJVMCapturer(b, filepath.Join(jdk.home, "bin", "java"), 500*time.Millisecond,
 				"-Xlog:safepoint:file="+logPath)
 			var during, idle int
+			var paused time.Duration
 			ops := map[string]int{}
 			for b.Loop() {
 				b.StopTimer()
@@ -365,11 +366,13 @@ func BenchmarkSafepoints(b *testing.B) {
 				idle += len(idleLines) * int(wall) / int(time.Second)
 				for _, l := range lines {
 					ops[safepointOp(l)]++
+					paused += safepointTotal(l)
 				}
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(during)/float64(b.N), "safepoints/capture")
 			b.ReportMetric(float64(idle)/float64(b.N), "idle-baseline")
+			b.ReportMetric(ms(paused)/float64(b.N), "paused-ms/capture")
 			b.Logf("%s safepoint operations during %d captures: %v", jdk.name, b.N, ops)
 		})
 	}
@@ -395,4 +398,17 @@ func safepointOp(line string) string {
 	_, rest, _ := strings.Cut(line, `Safepoint "`)
 	op, _, _ := strings.Cut(rest, `"`)
 	return op
+}
+
+// safepointTotal reads the ", Total: 758872 ns" the JVM logs for each safepoint.
+func safepointTotal(line string) time.Duration {
+	_, rest, ok := strings.Cut(line, "Total: ")
+	if !ok {
+		return 0
+	}
+	ns, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " ns"), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(ns)
 }
