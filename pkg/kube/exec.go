@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -74,15 +75,81 @@ func (c *Client) Exec(ctx context.Context, req ExecRequest) error {
 	if err != nil {
 		return fmt.Errorf("exec into %s/%s: %w", req.Namespace, req.Pod, err)
 	}
+	// When ctx ends, StreamWithContext returns without waiting for client-go's copy
+	// goroutines, which may still be writing stdout or reading stdin. The gate cuts them off
+	// from the caller's streams when Exec returns, so callers can read their buffers at once.
+	gate := &streamGate{}
+	defer gate.close()
 	err = executor.StreamWithContext(ctx, remotecommand.StreamOptions{
-		Stdin:  req.Stdin,
-		Stdout: req.Stdout,
-		Stderr: req.Stderr,
+		Stdin:  gate.reader(req.Stdin),
+		Stdout: gate.writer(req.Stdout),
+		Stderr: gate.writer(req.Stderr),
 	})
 	if err == nil {
 		return nil
 	}
 	return classifyExecError(ctx, err, req)
+}
+
+// errExecReturned is what a copy goroutine still running after Exec returned gets.
+var errExecReturned = errors.New("kube: exec already returned")
+
+// streamGate guards an exec's stdio: once closed, nothing reaches the caller's streams.
+type streamGate struct {
+	mu     sync.Mutex
+	closed bool
+}
+
+func (g *streamGate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+// writer returns w behind the gate; nil stays nil (client-go reads nil as "no stream").
+func (g *streamGate) writer(w io.Writer) io.Writer {
+	if w == nil {
+		return nil
+	}
+	return gatedWriter{g, w}
+}
+
+func (g *streamGate) reader(r io.Reader) io.Reader {
+	if r == nil {
+		return nil
+	}
+	return gatedReader{g, r}
+}
+
+type gatedWriter struct {
+	g *streamGate
+	w io.Writer
+}
+
+func (gw gatedWriter) Write(p []byte) (int, error) {
+	gw.g.mu.Lock()
+	defer gw.g.mu.Unlock()
+	if gw.g.closed {
+		return 0, errExecReturned
+	}
+	return gw.w.Write(p)
+}
+
+type gatedReader struct {
+	g *streamGate
+	r io.Reader
+}
+
+// Read holds the gate only to check it, so that a blocking Read of the caller's reader cannot
+// keep Exec from returning; a Read already under way when Exec returns may still finish.
+func (gr gatedReader) Read(p []byte) (int, error) {
+	gr.g.mu.Lock()
+	closed := gr.g.closed
+	gr.g.mu.Unlock()
+	if closed {
+		return 0, errExecReturned
+	}
+	return gr.r.Read(p)
 }
 
 // executor builds a fresh executor per call: client-go's executors keep
@@ -169,7 +236,7 @@ func classifyExecError(ctx context.Context, err error, req ExecRequest) error {
 		// classification.
 		switch {
 		case apierrors.IsForbidden(status):
-			return &ForbiddenError{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: req.Namespace, Cause: status}
+			return &ForbiddenError{Verb: deniedExecVerb(status.Error()), Resource: "pods", Subresource: "exec", Namespace: req.Namespace, Cause: status}
 		case apierrors.IsNotFound(status):
 			return fmt.Errorf("%s: %w: %w", where, ErrPodNotFound, err)
 		case apierrors.IsBadRequest(status) && isContainerNotFoundMessage(status.Error()):
@@ -182,7 +249,7 @@ func classifyExecError(ctx context.Context, err error, req ExecRequest) error {
 	// SPDY upgrade refusals arrive as plain strings carrying the server's
 	// Status message.
 	case strings.Contains(msg, msgUpgradeFailed) && strings.Contains(msg, msgForbiddenFragment):
-		return &ForbiddenError{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: req.Namespace, Cause: err}
+		return &ForbiddenError{Verb: deniedExecVerb(msg), Resource: "pods", Subresource: "exec", Namespace: req.Namespace, Cause: err}
 	case strings.Contains(msg, msgUpgradeFailed) && strings.Contains(msg, fmt.Sprintf("pods %q not found", req.Pod)):
 		return fmt.Errorf("%s: %w: %w", where, ErrPodNotFound, err)
 	case strings.Contains(msg, msgUpgradeFailed) && isContainerNotFoundMessage(msg):
@@ -191,4 +258,20 @@ func classifyExecError(ctx context.Context, err error, req ExecRequest) error {
 		return fmt.Errorf("%s: %w: %w", where, ErrExecutableNotFound, err)
 	}
 	return fmt.Errorf("%s: %w", where, err)
+}
+
+// deniedExecVerb is the verb the API server refused on pods/exec, from its RBAC message
+// (`User "…" cannot get resource "pods/exec" …`). It differs by transport: the WebSocket
+// upgrade is a GET, authorized as get and, since Kubernetes 1.35, also as create; SPDY is a
+// POST, authorized as create. Without the phrase (1.35+'s create check on a WebSocket
+// upgrade answers with a bare "is forbidden: ") the missing verb is create.
+func deniedExecVerb(msg string) string {
+	_, rest, ok := strings.Cut(msg, " cannot ")
+	if ok {
+		verb, after, _ := strings.Cut(rest, " ")
+		if strings.HasPrefix(after, `resource "pods/exec"`) && verb != "" {
+			return verb
+		}
+	}
+	return "create"
 }
