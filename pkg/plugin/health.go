@@ -106,6 +106,8 @@ func neededPermissions() []permission {
 	return []permission{
 		{"get", "pods", "", true, "look up the alerting pod, its node and containers"},
 		{"create", "pods", "exec", true, "run the probe in the container"},
+		// Exec over WebSocket is a GET upgrade, authorized as get (as well as create since 1.35).
+		{"get", "pods", "exec", true, "run the probe over WebSocket, the default exec transport"},
 		{"get", "pods", "log", false, "read the thread dump back from the log when the image has no jcmd or jstack (kill -3 fallback)"},
 	}
 }
