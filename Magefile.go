@@ -134,9 +134,10 @@ func zipDir(dir, prefix, out string) error {
 }
 
 // Test runs every test: Go (with the race detector, real JVMs, real SQLite, Kubernetes' exec
-// server in process) and the frontend (typecheck, lint, Jest, production build).
+// server in process), the integration tier (a real kube-apiserver with kwok) and the frontend
+// (typecheck, lint, Jest, production build).
 func Test() {
-	mg.SerialDeps(TestGo, TestFrontend)
+	mg.SerialDeps(TestGo, TestIntegration, TestFrontend)
 }
 
 // TestGo vets and runs the Go tests.
@@ -145,6 +146,18 @@ func TestGo() error {
 		return err
 	}
 	return run("go", "test", "-race", "-count=1", "-timeout", "20m", "./...")
+}
+
+// TestIntegration runs test/integration (build tag integration): captures through a real
+// kube-apiserver, etcd and kwok on 127.0.0.1 with the shipped RBAC, plus the exec round-trip
+// benchmark. The first run builds the three programs from the Go module proxy into
+// ${XDG_CACHE_HOME:-~/.cache}/stackcapture-integration (minutes); later runs reuse them.
+func TestIntegration() error {
+	if err := run("go", "vet", "-tags", "integration", "./test/integration/"); err != nil {
+		return err
+	}
+	return run("go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "15m", "-v",
+		"-bench", "ExecRoundTrip", "-benchtime", "40x", "./test/integration/")
 }
 
 // TestFrontend typechecks, lints, tests and builds the frontend from a clean install.
