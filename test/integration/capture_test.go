@@ -12,6 +12,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/seed/stackcapture/pkg/jvm"
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
@@ -350,5 +351,27 @@ func waitStatus(t *testing.T, a *plugin.App, id int64, status string) {
 			t.Fatalf("capture %d still %s, want %s", id, d.Status, status)
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// Behind a proxy that refuses WebSocket upgrades (as some corporate and older ingress proxies
+// do), the default transport falls back to SPDY through the real API server and captures.
+func TestFallbackToSPDYBehindProxyWithoutWebSocket(t *testing.T) {
+	id := shippedIdentity(t)
+	ns := newNamespace(t)
+	j := jvmtest.Start(t, jvmtest.JDK17Home+"/bin/java", jvmtest.Compile(t))
+	tg := jvmPod(t, ns, "behind-proxy", j, hostPath)
+
+	proxy := newNoWebSocketProxy(t, id.config)
+	viaProxy := rest.CopyConfig(id.config)
+	viaProxy.Host = proxy.url
+	viaProxy.TLSClientConfig = rest.TLSClientConfig{}
+	a := newApp(t, identity{namespace: id.namespace, name: id.name, config: viaProxy}, kube.ExecTransportFallback,
+		map[string]any{"sampleWindow": "1s"})
+	d := waitFinished(t, a, submitOne(t, a, tg))
+	assertSpinnerFirst(t, d, j, jvm.SourceJcmd)
+	refused, spdy := proxy.counts()
+	if refused == 0 || spdy == 0 {
+		t.Errorf("the proxy refused %d WebSocket and passed %d SPDY upgrades; want the exec to have tried the one and used the other", refused, spdy)
 	}
 }
