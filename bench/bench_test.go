@@ -400,13 +400,14 @@ func safepointOp(line string) string {
 	return op
 }
 
-// safepointTotal reads the ", Total: 758872 ns" the JVM logs for each safepoint.
+// safepointTotal reads the "Total: 758872 ns" the JVM logs for each safepoint.
 func safepointTotal(line string) time.Duration {
 	_, rest, ok := strings.Cut(line, "Total: ")
 	if !ok {
 		return 0
 	}
-	ns, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " ns"), 10, 64)
+	num, _, _ := strings.Cut(rest, " ns") // JDK 25 goes on with ", Threads: …"
+	ns, err := strconv.ParseInt(num, 10, 64)
 	if err != nil {
 		return 0
 	}
