@@ -135,9 +135,9 @@ func zipDir(dir, prefix, out string) error {
 
 // Test runs every test: Go (with the race detector, real JVMs, real SQLite, Kubernetes' exec
 // server in process), the integration tier (a real kube-apiserver with kwok) and the frontend
-// (typecheck, lint, Jest, production build).
+// (typecheck, lint, Jest, production build), then each fuzz target briefly.
 func Test() {
-	mg.SerialDeps(TestGo, TestIntegration, TestFrontend)
+	mg.SerialDeps(TestGo, TestIntegration, TestFrontend, Fuzz)
 }
 
 // TestGo vets and runs the Go tests.
