@@ -45,9 +45,22 @@ func DefaultDeps() Deps {
 		Logger:  log.DefaultLogger,
 		DataDir: GrafanaDataDir,
 		NewKube: func(s Settings) (KubeClient, error) {
-			return kube.New(kube.Config{Kubeconfig: s.Kubeconfig, Context: s.KubeContext, UserAgent: PluginID})
+			return kube.New(kubeConfig(s))
 		},
 		RetentionInterval: 10 * time.Minute,
+	}
+}
+
+// kubeConfig sizes the client's rate limit to the capture limits. Each capture makes about
+// three requests (pod, exec, maybe log); client-go's default of 5 per second would leave a
+// storm's captures waiting behind the limiter until captureTimeout, failing them all.
+func kubeConfig(s Settings) kube.Config {
+	return kube.Config{
+		Kubeconfig: s.Kubeconfig,
+		Context:    s.KubeContext,
+		UserAgent:  PluginID,
+		QPS:        float32(max(20, 3*s.GlobalLimit)),
+		Burst:      max(40, 6*s.GlobalLimit),
 	}
 }
 

@@ -129,3 +129,20 @@ func TestSettingKeys(t *testing.T) {
 		t.Errorf("SettingKeys() = %v", got)
 	}
 }
+
+func TestKubeClientRateFollowsTheCaptureLimits(t *testing.T) {
+	tests := []struct {
+		global     int
+		qps, burst int
+	}{
+		{1, 20, 40},   // never below a rate that serves the health check and a few captures
+		{20, 60, 120}, // the default globalLimit: three requests a capture
+		{100, 300, 600},
+	}
+	for _, tt := range tests {
+		c := kubeConfig(Settings{GlobalLimit: tt.global, Kubeconfig: "/k", KubeContext: "ctx"})
+		if int(c.QPS) != tt.qps || c.Burst != tt.burst || c.Kubeconfig != "/k" || c.Context != "ctx" || c.UserAgent != PluginID {
+			t.Errorf("globalLimit %d: %+v, want QPS %d burst %d", tt.global, c, tt.qps, tt.burst)
+		}
+	}
+}
