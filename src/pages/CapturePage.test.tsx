@@ -33,7 +33,7 @@ describe('CapturePage', () => {
     it('ranks threads by CPU with the hot spinner first at 99.5%', async () => {
       renderCapture(detailDone());
       const cards = await screen.findAllByTestId('thread-card');
-      expect(cards).toHaveLength(7);
+      expect(cards).toHaveLength(8);
       expect(within(cards[0]).getByRole('heading')).toHaveTextContent('hot-spinner');
       expect(within(cards[0]).getByText('99.5% CPU')).toBeInTheDocument();
       expect(within(cards[0]).getByText('RUNNABLE')).toBeInTheDocument();
@@ -41,6 +41,9 @@ describe('CapturePage', () => {
       expect(within(cards[1]).getByText('TIMED_WAITING')).toBeInTheDocument();
       // The /proc-only compiler thread is said to have no stack.
       expect(within(threadCard('C2 CompilerThre')).getByText(/Seen in \/proc only/)).toBeInTheDocument();
+      // Daemon threads say so; others do not.
+      expect(within(threadCard('idle-pool-0')).getByText(/daemon/)).toBeInTheDocument();
+      expect(within(cards[0]).queryByText(/daemon/)).not.toBeInTheDocument();
     });
 
     it('shows the header, JVM and the alert with links made relative to this Grafana', async () => {
@@ -120,7 +123,7 @@ describe('CapturePage', () => {
       // The match is inside a JDK run, which opens for it.
       const mark = within(cards[0]).getByText('ReentrantLock.lock', { selector: 'mark' });
       expect(mark).toBeInTheDocument();
-      expect(screen.getByText('1 of 7 threads match')).toBeInTheDocument();
+      expect(screen.getByText('1 of 8 threads match')).toBeInTheDocument();
 
       await userEvent.clear(screen.getByPlaceholderText('Search thread names and stack frames'));
       await userEvent.type(screen.getByPlaceholderText('Search thread names and stack frames'), 'hot-');
