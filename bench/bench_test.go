@@ -22,6 +22,7 @@ import (
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
 	"github.com/seed/stackcapture/pkg/plugin"
+	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 	"github.com/seed/stackcapture/pkg/store"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkWebhookToExec(b *testing.B) {
 	srv := kubetest.NewServer(b)
 	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "api-0", Node: "worker-1",
 		Containers: []kubetest.ContainerSpec{{Name: "app"}}})
-	a := newApp(b, srv.RESTConfig(), filepath.Join(b.TempDir(), "captures.db"), map[string]any{"cooldown": "0s"})
+	a := plugintest.NewApp(b, plugintest.KubeFor(srv.RESTConfig()), map[string]any{"cooldown": "0s"})
 	execAt := make(chan time.Time, 1)
 	srv.OnExec(func(context.Context, kubetest.ExecEvent) error {
 		execAt <- time.Now()
@@ -47,13 +48,13 @@ func BenchmarkWebhookToExec(b *testing.B) {
 	var samples []time.Duration
 	for b.Loop() {
 		start := time.Now()
-		status, resp, err := callResource(ctx, a, "POST", "/webhook", body)
-		if err != nil || status != http.StatusAccepted {
-			b.Fatalf("webhook: %d %s %v", status, resp, err)
+		r, err := plugintest.Do(ctx, a, "POST", "/webhook", body, plugintest.Editor)
+		if err != nil || r.Status != http.StatusAccepted {
+			b.Fatalf("webhook: %d %s %v", r.Status, r.Body, err)
 		}
 		var sub plugin.SubmitResponse
-		if err := json.Unmarshal(resp, &sub); err != nil || len(sub.Accepted) != 1 {
-			b.Fatalf("webhook answer %s: %v", resp, err)
+		if err := json.Unmarshal(r.Body, &sub); err != nil || len(sub.Accepted) != 1 {
+			b.Fatalf("webhook answer %s: %v", r.Body, err)
 		}
 		select {
 		case at := <-execAt:
@@ -62,7 +63,7 @@ func BenchmarkWebhookToExec(b *testing.B) {
 			b.Fatalf("no exec within %s", guard)
 		}
 		b.StopTimer()
-		d := waitFinished(b, a, sub.Accepted[0].ID)
+		d := plugintest.WaitFinished(b, a, sub.Accepted[0].ID)
 		if d.Status != "failed" || !strings.Contains(d.Error, errMeasured.Error()) {
 			b.Fatalf("capture %s %q, want failed by the hook", d.Status, d.Error)
 		}
@@ -70,29 +71,6 @@ func BenchmarkWebhookToExec(b *testing.B) {
 	}
 	b.ReportMetric(ms(percentile(samples, 50)), "p50-ms")
 	b.ReportMetric(ms(percentile(samples, 99)), "p99-ms")
-}
-
-// waitFinished polls GET /captures/{id} until the capture is no longer queued or running.
-func waitFinished(tb testing.TB, a *plugin.App, id int64) plugin.CaptureDetail {
-	tb.Helper()
-	deadline := time.Now().Add(guard)
-	for {
-		status, body, err := callResource(context.Background(), a, "GET", fmt.Sprintf("/captures/%d", id), nil)
-		if err != nil || status != http.StatusOK {
-			tb.Fatalf("GET capture %d: %d %s %v", id, status, body, err)
-		}
-		var d plugin.CaptureDetail
-		if err := json.Unmarshal(body, &d); err != nil {
-			tb.Fatal(err)
-		}
-		if d.Status != "queued" && d.Status != "running" {
-			return d
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("capture %d still %s after %s", id, d.Status, guard)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 // finished is what the store was told at the end of a capture, and when.

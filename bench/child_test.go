@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,13 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
-	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/plugin"
+	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 )
 
 // childEnv makes the test binary run a storm child instead of the benchmarks.
@@ -90,24 +87,13 @@ func stormChild(kubeURL, dir, rawParams string) (stormResult, error) {
 	if err := json.Unmarshal([]byte(rawParams), &p); err != nil {
 		return stormResult{}, fmt.Errorf("params: %w", err)
 	}
-	rc := &rest.Config{Host: kubeURL, QPS: -1}
-	deps := plugin.Deps{
-		Logger:  log.NewNullLogger(),
-		DataDir: func() (string, error) { return dir, nil },
-		NewKube: func(plugin.Settings) (plugin.KubeClient, error) { return kube.NewForConfig(rc) },
-	}
-	settings, err := json.Marshal(map[string]any{
+	a, err := plugintest.Build(plugintest.KubeFor(&rest.Config{Host: kubeURL, QPS: -1}), map[string]any{
 		"databasePath": filepath.Join(dir, "captures.db"), "cooldown": "0s", "perNodeLimit": p.PerNodeLimit,
 	})
 	if err != nil {
 		return stormResult{}, err
 	}
 	ctx := context.Background()
-	inst, err := plugin.NewAppFactory(deps)(ctx, backend.AppInstanceSettings{JSONData: settings, Updated: time.Now()})
-	if err != nil {
-		return stormResult{}, fmt.Errorf("new instance: %w", err)
-	}
-	a := inst.(*plugin.App)
 	defer a.Dispose()
 
 	var all []podRef
@@ -122,16 +108,16 @@ func stormChild(kubeURL, dir, rawParams string) (stormResult, error) {
 			return 0, err
 		}
 		start := time.Now()
-		status, resp, err := callResource(ctx, a, "POST", "/webhook", body)
+		r, err := plugintest.Do(ctx, a, "POST", "/webhook", body, plugintest.Editor)
 		took := time.Since(start)
 		if err != nil {
 			return 0, err
 		}
 		var sub plugin.SubmitResponse
-		if status != http.StatusAccepted || json.Unmarshal(resp, &sub) != nil || len(sub.Accepted) != len(targets) {
-			return 0, fmt.Errorf("webhook of %d alerts: %d %.300s", len(targets), status, resp)
+		if r.Status != http.StatusAccepted || json.Unmarshal(r.Body, &sub) != nil || len(sub.Accepted) != len(targets) {
+			return 0, fmt.Errorf("webhook of %d alerts: %d %.300s", len(targets), r.Status, r.Body)
 		}
-		return took, waitAllFinished(ctx, a)
+		return took, plugintest.WaitIdle(ctx, a)
 	}
 	if _, err := send(all[:1]); err != nil {
 		return stormResult{}, fmt.Errorf("warm-up: %w", err)
@@ -154,30 +140,4 @@ func stormChild(kubeURL, dir, rawParams string) (stormResult, error) {
 		return stormResult{}, err
 	}
 	return res, nil
-}
-
-// waitAllFinished polls the list until no capture is queued or running.
-func waitAllFinished(ctx context.Context, a *plugin.App) error {
-	deadline := time.Now().Add(guard)
-	for {
-		busy := false
-		for _, status := range []string{"queued", "running"} {
-			code, body, err := callResource(ctx, a, "GET", "/captures?limit=1&status="+status, nil)
-			if err != nil {
-				return err
-			}
-			var list plugin.ListResponse
-			if code != http.StatusOK || json.Unmarshal(body, &list) != nil {
-				return fmt.Errorf("list %s: %d %.300s", status, code, body)
-			}
-			busy = busy || len(list.Captures) > 0
-		}
-		if !busy {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return errors.New("captures still queued or running after " + guard.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -21,14 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
-
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
-	"github.com/seed/stackcapture/pkg/kube"
-	"github.com/seed/stackcapture/pkg/plugin"
 	"github.com/seed/stackcapture/pkg/store"
-	"k8s.io/client-go/rest"
 )
 
 // guard bounds every wait in these benchmarks: a failure guard, never a performance bound.
@@ -87,58 +81,6 @@ func buildWebhook(targets []podRef) ([]byte, error) {
 }
 
 type podRef struct{ Namespace, Pod, Container, Node string }
-
-// newApp builds an app instance the way Grafana does (factory, settings JSON) with the
-// Kubernetes client pointed at rc. The instance is disposed in Cleanup.
-func newApp(tb testing.TB, rc *rest.Config, dbPath string, jsonData map[string]any) *plugin.App {
-	tb.Helper()
-	jsonData["databasePath"] = dbPath
-	raw, err := json.Marshal(jsonData)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dir := filepath.Dir(dbPath)
-	deps := plugin.Deps{
-		Logger:  log.NewNullLogger(),
-		DataDir: func() (string, error) { return dir, nil },
-		NewKube: func(plugin.Settings) (plugin.KubeClient, error) { return kube.NewForConfig(rc) },
-	}
-	inst, err := plugin.NewAppFactory(deps)(context.Background(), backend.AppInstanceSettings{JSONData: raw, Updated: time.Now()})
-	if err != nil {
-		tb.Fatalf("new app instance: %v", err)
-	}
-	a := inst.(*plugin.App)
-	tb.Cleanup(a.Dispose)
-	return a
-}
-
-var webhookEditor = &backend.User{Login: "sa-1-stackcapture-webhook", Role: "Editor"}
-
-// callResource sends one resource call as Grafana does and returns status and body.
-func callResource(ctx context.Context, a *plugin.App, method, path string, body []byte) (int, []byte, error) {
-	var status int
-	var out []byte
-	route, _, _ := strings.Cut(path, "?")
-	req := &backend.CallResourceRequest{
-		PluginContext: backend.PluginContext{OrgID: 1, PluginID: plugin.PluginID, User: webhookEditor},
-		Path:          strings.TrimPrefix(route, "/"),
-		Method:        method,
-		URL:           path,
-		Headers:       map[string][]string{"Content-Type": {"application/json"}},
-		Body:          body,
-	}
-	err := a.CallResource(ctx, req, backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
-		if status == 0 {
-			status = r.Status
-		}
-		out = append(out, r.Body...)
-		return nil
-	}))
-	if err != nil {
-		return 0, nil, fmt.Errorf("CallResource %s %s: %w", method, path, err)
-	}
-	return status, out, nil
-}
 
 // benchLogger keeps warnings and errors of the code under test visible without flooding output.
 func benchLogger() *slog.Logger {

@@ -1,4 +1,4 @@
-package plugin
+package plugin_test
 
 import (
 	"context"
@@ -11,14 +11,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
-	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
+	"github.com/seed/stackcapture/pkg/plugin"
+	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 	"github.com/seed/stackcapture/pkg/sharedfixtures"
 )
 
@@ -34,113 +33,16 @@ func webhookFixture(t *testing.T, name string) []byte {
 }
 
 type testApp struct {
-	app *App
+	app *plugin.App
 	srv *kubetest.Server
-	dir string
 }
 
-// newTestApp builds an instance the way Grafana does (factory, settings JSON), with the
-// in-process API server standing in for the cluster.
+// newTestApp builds an instance the way Grafana does, with the in-process API server
+// standing in for the cluster.
 func newTestApp(t *testing.T, jsonData map[string]any) *testApp {
 	t.Helper()
 	srv := kubetest.NewServer(t)
-	dir := t.TempDir()
-	if jsonData == nil {
-		jsonData = map[string]any{}
-	}
-	if _, ok := jsonData["databasePath"]; !ok {
-		jsonData["databasePath"] = filepath.Join(dir, "captures.db")
-	}
-	raw, err := json.Marshal(jsonData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := Deps{
-		Logger:  log.NewNullLogger(),
-		DataDir: func() (string, error) { return dir, nil },
-		NewKube: func(Settings) (KubeClient, error) { return kube.NewForConfig(srv.RESTConfig()) },
-	}
-	inst, err := NewAppFactory(deps)(context.Background(), backend.AppInstanceSettings{JSONData: raw, Updated: time.Now()})
-	if err != nil {
-		t.Fatalf("new instance: %v", err)
-	}
-	a := inst.(*App)
-	t.Cleanup(a.Dispose)
-	return &testApp{app: a, srv: srv, dir: dir}
-}
-
-type response struct {
-	status  int
-	headers map[string][]string
-	body    []byte
-}
-
-// call sends a resource request as Grafana does: the caller arrives in the plugin context.
-func (ta *testApp) call(t *testing.T, method, path string, body []byte, user *backend.User) response {
-	t.Helper()
-	var res response
-	u, err := splitPath(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := &backend.CallResourceRequest{
-		PluginContext: backend.PluginContext{OrgID: 1, PluginID: PluginID, User: user},
-		Path:          u,
-		Method:        method,
-		URL:           path,
-		Headers:       map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"Grafana"}},
-		Body:          body,
-	}
-	err = ta.app.CallResource(context.Background(), req, backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
-		if res.status == 0 {
-			res.status, res.headers = r.Status, r.Headers
-		}
-		res.body = append(res.body, r.Body...)
-		return nil
-	}))
-	if err != nil {
-		t.Fatalf("CallResource %s %s: %v", method, path, err)
-	}
-	return res
-}
-
-func splitPath(p string) (string, error) {
-	path, _, _ := strings.Cut(p, "?")
-	return strings.TrimPrefix(path, "/"), nil
-}
-
-var (
-	editor = &backend.User{Login: "sa-1-stackcapture-webhook", Role: "Editor"}
-	viewer = &backend.User{Login: "ann", Role: "Viewer"}
-)
-
-func decode[T any](t *testing.T, r response) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("decode %d response %q: %v", r.status, r.body, err)
-	}
-	return v
-}
-
-// waitDetail polls GET /captures/{id} until the capture is finished.
-func (ta *testApp) waitDetail(t *testing.T, id int64) CaptureDetail {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		r := ta.call(t, "GET", fmt.Sprintf("/captures/%d", id), nil, viewer)
-		if r.status != http.StatusOK {
-			t.Fatalf("GET capture %d: %d %s", id, r.status, r.body)
-		}
-		d := decode[CaptureDetail](t, r)
-		if d.Status != "queued" && d.Status != "running" {
-			return d
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("capture %d still %s", id, d.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return &testApp{app: plugintest.NewApp(t, plugintest.KubeFor(srv.RESTConfig()), jsonData), srv: srv}
 }
 
 func TestWebhookToStackThroughCallResource(t *testing.T) {
@@ -149,25 +51,25 @@ func TestWebhookToStackThroughCallResource(t *testing.T) {
 	ta.srv.AddPod(kubetest.PodSpec{Namespace: fixtureNamespace, Name: fixturePod, Node: "worker-1",
 		Containers: []kubetest.ContainerSpec{{Name: "app", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(j.PID)}}}})
 
-	r := ta.call(t, "POST", "/webhook", webhookFixture(t, "grafana-12.4-k8s-firing-linked-panel.json"), editor)
-	if r.status != http.StatusAccepted {
-		t.Fatalf("webhook: %d %s", r.status, r.body)
+	r := plugintest.Call(t, ta.app, "POST", "/webhook", webhookFixture(t, "grafana-12.4-k8s-firing-linked-panel.json"), plugintest.Editor)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("webhook: %d %s", r.Status, r.Body)
 	}
-	sub := decode[SubmitResponse](t, r)
+	sub := plugintest.Decode[plugin.SubmitResponse](t, r)
 	if len(sub.Accepted) != 1 || len(sub.Skipped) != 0 {
-		t.Fatalf("webhook answer %s", r.body)
+		t.Fatalf("webhook answer %s", r.Body)
 	}
-	assertShape(t, r.body, "submit.json")
+	assertShape(t, r.Body, "submit.json")
 	acc := sub.Accepted[0]
 	if acc.Namespace != fixtureNamespace || acc.Pod != fixturePod || acc.Container != "app" || acc.ID < 1 {
 		t.Errorf("accepted %+v", acc)
 	}
 
-	d := ta.waitDetail(t, acc.ID)
+	d := plugintest.WaitFinished(t, ta.app, acc.ID)
 	if d.Status != "done" {
 		t.Fatalf("capture %s: %s", d.Status, d.Error)
 	}
-	assertShape(t, ta.call(t, "GET", fmt.Sprintf("/captures/%d", acc.ID), nil, viewer).body, "detail-done.json")
+	assertShape(t, plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", acc.ID), nil, plugintest.Viewer).Body, "detail-done.json")
 	if d.TopThread == nil || d.TopThread.Name != jvmtest.HotThread {
 		t.Errorf("top thread %+v, want %s", d.TopThread, jvmtest.HotThread)
 	}
@@ -178,54 +80,53 @@ func TestWebhookToStackThroughCallResource(t *testing.T) {
 	if d.Alert == nil || d.Alert.AlertName != "Pod CPU high" || d.DashboardUID != "lab-dash" || d.PanelID != 1 || d.Alert.RuleUID != "lab-k8s-cpu" {
 		t.Errorf("alert kept: %+v (dashboard %q panel %d)", d.Alert, d.DashboardUID, d.PanelID)
 	}
-	if d.Trigger != "alert" || d.RequestedBy != editor.Login || d.Node != "worker-1" {
+	if d.Trigger != "alert" || d.RequestedBy != plugintest.Editor.Login || d.Node != "worker-1" {
 		t.Errorf("trigger %q requested by %q node %q", d.Trigger, d.RequestedBy, d.Node)
 	}
 
 	// Listed beside the panel it came from, newest first, with the hot thread.
-	r = ta.call(t, "GET", "/captures?dashboardUid=lab-dash&panelId=1&namespace=shop", nil, viewer)
-	list := decode[ListResponse](t, r)
-	if r.status != http.StatusOK || len(list.Captures) != 1 || list.Captures[0].ID != acc.ID || list.Captures[0].TopThread.Name != jvmtest.HotThread {
-		t.Fatalf("list: %d %s", r.status, r.body)
+	r = plugintest.Call(t, ta.app, "GET", "/captures?dashboardUid=lab-dash&panelId=1&namespace=shop", nil, plugintest.Viewer)
+	list := plugintest.Decode[plugin.ListResponse](t, r)
+	if r.Status != http.StatusOK || len(list.Captures) != 1 || list.Captures[0].ID != acc.ID || list.Captures[0].TopThread.Name != jvmtest.HotThread {
+		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
-	assertShape(t, r.body, "list.json")
-	if r := ta.call(t, "GET", "/captures?dashboardUid=other-dash", nil, viewer); len(decode[ListResponse](t, r).Captures) != 0 {
-		t.Errorf("another dashboard's list is not empty: %s", r.body)
+	assertShape(t, r.Body, "list.json")
+	if r := plugintest.Call(t, ta.app, "GET", "/captures?dashboardUid=other-dash", nil, plugintest.Viewer); len(plugintest.Decode[plugin.ListResponse](t, r).Captures) != 0 {
+		t.Errorf("another dashboard's list is not empty: %s", r.Body)
 	}
 
-	raw := ta.call(t, "GET", fmt.Sprintf("/captures/%d/raw", acc.ID), nil, viewer)
-	if raw.status != http.StatusOK || !strings.Contains(string(raw.body), `"`+jvmtest.HotThread+`"`) {
-		t.Fatalf("raw: %d %.200s", raw.status, raw.body)
+	raw := plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d/raw", acc.ID), nil, plugintest.Viewer)
+	if raw.Status != http.StatusOK || !strings.Contains(string(raw.Body), `"`+jvmtest.HotThread+`"`) {
+		t.Fatalf("raw: %d %.200s", raw.Status, raw.Body)
 	}
-	if cd := strings.Join(raw.headers["Content-Disposition"], ""); !strings.Contains(cd, "attachment") || !strings.Contains(cd, fixturePod) {
+	if cd := strings.Join(raw.Headers["Content-Disposition"], ""); !strings.Contains(cd, "attachment") || !strings.Contains(cd, fixturePod) {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 
 	// The same alert again, within the cooldown: recorded as skipped with the next allowed time.
-	r = ta.call(t, "POST", "/webhook", webhookFixture(t, "grafana-12.4-k8s-firing-linked-panel.json"), editor)
-	again := decode[SubmitResponse](t, r)
+	r = plugintest.Call(t, ta.app, "POST", "/webhook", webhookFixture(t, "grafana-12.4-k8s-firing-linked-panel.json"), plugintest.Editor)
+	again := plugintest.Decode[plugin.SubmitResponse](t, r)
 	if len(again.Accepted) != 0 || len(again.Skipped) != 1 || !strings.Contains(again.Skipped[0].Reason, "cooldown") {
-		t.Fatalf("repeat: %s", r.body)
+		t.Fatalf("repeat: %s", r.Body)
 	}
-	skipped := decode[ListResponse](t, ta.call(t, "GET", "/captures?status=skipped", nil, viewer))
+	skipped := plugintest.Decode[plugin.ListResponse](t, plugintest.Call(t, ta.app, "GET", "/captures?status=skipped", nil, plugintest.Viewer))
 	if len(skipped.Captures) != 1 || skipped.Captures[0].NextAllowedAt == nil {
 		t.Fatalf("skipped list: %+v", skipped)
 	}
-	assertShape(t, ta.call(t, "GET", fmt.Sprintf("/captures/%d", skipped.Captures[0].ID), nil, viewer).body, "detail-skipped.json")
+	assertShape(t, plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", skipped.Captures[0].ID), nil, plugintest.Viewer).Body, "detail-skipped.json")
 }
 
 func TestManualCaptureOfAPodWithoutJVMFails(t *testing.T) {
 	ta := newTestApp(t, map[string]any{"sampleWindow": "200ms"})
 	ta.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "nginx-0", Node: "worker-1",
 		Containers: []kubetest.ContainerSpec{{Name: "web", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(os.Getpid())}}}})
-	admin := &backend.User{Login: "admin", Role: "Admin"}
-	r := ta.call(t, "POST", "/captures", []byte(`{"namespace":"shop","pod":"nginx-0"}`), admin)
-	if r.status != http.StatusAccepted {
-		t.Fatalf("capture now: %d %s", r.status, r.body)
+	r := plugintest.Call(t, ta.app, "POST", "/captures", []byte(`{"namespace":"shop","pod":"nginx-0"}`), plugintest.Admin)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("capture now: %d %s", r.Status, r.Body)
 	}
-	id := decode[SubmitResponse](t, r).Accepted[0].ID
-	d := ta.waitDetail(t, id)
-	assertShape(t, ta.call(t, "GET", fmt.Sprintf("/captures/%d", id), nil, viewer).body, "detail-failed.json")
+	id := plugintest.Decode[plugin.SubmitResponse](t, r).Accepted[0].ID
+	d := plugintest.WaitFinished(t, ta.app, id)
+	assertShape(t, plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", id), nil, plugintest.Viewer).Body, "detail-failed.json")
 	if d.Status != "failed" || !strings.Contains(d.Error, "no JVM found") || d.Trigger != "manual" || d.RequestedBy != "admin" || d.Alert != nil {
 		t.Errorf("manual capture: status %s error %q trigger %q by %q", d.Status, d.Error, d.Trigger, d.RequestedBy)
 	}
@@ -243,13 +144,13 @@ func TestWebhookSkipsAreRecordedOrAnswered(t *testing.T) {
 		{"grafana-12.4-firing.json", "alert has no namespace", true},
 	}
 	for _, tt := range tests {
-		r := ta.call(t, "POST", "/webhook", webhookFixture(t, tt.fixture), editor)
-		sub := decode[SubmitResponse](t, r)
-		if r.status != http.StatusAccepted || len(sub.Accepted) != 0 || len(sub.Skipped) != 1 || !strings.Contains(sub.Skipped[0].Reason, tt.reason) {
-			t.Errorf("%s: %d %s", tt.fixture, r.status, r.body)
+		r := plugintest.Call(t, ta.app, "POST", "/webhook", webhookFixture(t, tt.fixture), plugintest.Editor)
+		sub := plugintest.Decode[plugin.SubmitResponse](t, r)
+		if r.Status != http.StatusAccepted || len(sub.Accepted) != 0 || len(sub.Skipped) != 1 || !strings.Contains(sub.Skipped[0].Reason, tt.reason) {
+			t.Errorf("%s: %d %s", tt.fixture, r.Status, r.Body)
 		}
 	}
-	list := decode[ListResponse](t, ta.call(t, "GET", "/captures", nil, viewer))
+	list := plugintest.Decode[plugin.ListResponse](t, plugintest.Call(t, ta.app, "GET", "/captures", nil, plugintest.Viewer))
 	if len(list.Captures) != 2 {
 		t.Fatalf("%d captures recorded, want the 2 skips worth recording: %+v", len(list.Captures), list.Captures)
 	}
@@ -273,43 +174,43 @@ func TestRoutesRejectBadRequests(t *testing.T) {
 		wantBody   string
 	}{
 		{"no user", "GET", "/captures", nil, nil, 401, "no Grafana user"},
-		{"viewer cannot post webhooks", "POST", "/webhook", []byte(`{}`), viewer, 403, "needs the Editor role or above"},
+		{"plugintest.Viewer cannot post webhooks", "POST", "/webhook", []byte(`{}`), plugintest.Viewer, 403, "needs the Editor role or above"},
 		{"no role cannot read", "GET", "/captures", nil, &backend.User{Login: "x", Role: "None"}, 403, "needs the Viewer role"},
-		{"viewer cannot capture", "POST", "/captures", []byte(`{"namespace":"a","pod":"b"}`), viewer, 403, "Editor"},
-		{"malformed JSON", "POST", "/webhook", []byte(`{"alerts": [`), editor, 400, "malformed JSON"},
-		{"not a Grafana webhook", "POST", "/webhook", []byte(`{"version":"4","alerts":[]}`), editor, 400, `payload version "4"`},
-		{"too large", "POST", "/webhook", big, editor, 413, "larger than 4096 bytes"},
-		{"capture now without pod", "POST", "/captures", []byte(`{"namespace":"a"}`), editor, 400, "namespace and pod are required"},
-		{"capture now bad name", "POST", "/captures", []byte(`{"namespace":"a","pod":"b; rm -rf /"}`), editor, 400, "invalid pod name"},
-		{"capture now unknown field", "POST", "/captures", []byte(`{"namespace":"a","pod":"b","cmd":"x"}`), editor, 400, "unknown field"},
-		{"bad status filter", "GET", "/captures?status=weird", nil, viewer, 400, `status "weird"`},
-		{"bad from", "GET", "/captures?from=yesterday", nil, viewer, 400, "from \"yesterday\": want epoch milliseconds"},
-		{"bad limit", "GET", "/captures?limit=501", nil, viewer, 400, "limit \"501\": want 1 to 500"},
-		{"bad cursor", "GET", "/captures?cursor=bm90LWEtY3Vyc29y", nil, viewer, 400, "cursor"},
-		{"bad id", "GET", "/captures/abc", nil, viewer, 400, "want a positive number"},
-		{"unknown id", "GET", "/captures/999", nil, viewer, 404, "capture 999 not found"},
-		{"unknown route", "GET", "/nope", nil, viewer, 404, ""},
+		{"plugintest.Viewer cannot capture", "POST", "/captures", []byte(`{"namespace":"a","pod":"b"}`), plugintest.Viewer, 403, "Editor"},
+		{"malformed JSON", "POST", "/webhook", []byte(`{"alerts": [`), plugintest.Editor, 400, "malformed JSON"},
+		{"not a Grafana webhook", "POST", "/webhook", []byte(`{"version":"4","alerts":[]}`), plugintest.Editor, 400, `payload version "4"`},
+		{"too large", "POST", "/webhook", big, plugintest.Editor, 413, "larger than 4096 bytes"},
+		{"capture now without pod", "POST", "/captures", []byte(`{"namespace":"a"}`), plugintest.Editor, 400, "namespace and pod are required"},
+		{"capture now bad name", "POST", "/captures", []byte(`{"namespace":"a","pod":"b; rm -rf /"}`), plugintest.Editor, 400, "invalid pod name"},
+		{"capture now unknown field", "POST", "/captures", []byte(`{"namespace":"a","pod":"b","cmd":"x"}`), plugintest.Editor, 400, "unknown field"},
+		{"bad status filter", "GET", "/captures?status=weird", nil, plugintest.Viewer, 400, `status "weird"`},
+		{"bad from", "GET", "/captures?from=yesterday", nil, plugintest.Viewer, 400, "from \"yesterday\": want epoch milliseconds"},
+		{"bad limit", "GET", "/captures?limit=501", nil, plugintest.Viewer, 400, "limit \"501\": want 1 to 500"},
+		{"bad cursor", "GET", "/captures?cursor=bm90LWEtY3Vyc29y", nil, plugintest.Viewer, 400, "cursor"},
+		{"bad id", "GET", "/captures/abc", nil, plugintest.Viewer, 400, "want a positive number"},
+		{"unknown id", "GET", "/captures/999", nil, plugintest.Viewer, 404, "capture 999 not found"},
+		{"unknown route", "GET", "/nope", nil, plugintest.Viewer, 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := ta.call(t, tt.method, tt.path, tt.body, tt.user)
-			if r.status != tt.wantStatus || !strings.Contains(string(r.body), tt.wantBody) {
-				t.Errorf("%s %s: %d %q, want %d containing %q", tt.method, tt.path, r.status, r.body, tt.wantStatus, tt.wantBody)
+			r := plugintest.Call(t, ta.app, tt.method, tt.path, tt.body, tt.user)
+			if r.Status != tt.wantStatus || !strings.Contains(string(r.Body), tt.wantBody) {
+				t.Errorf("%s %s: %d %q, want %d containing %q", tt.method, tt.path, r.Status, r.Body, tt.wantStatus, tt.wantBody)
 			}
 		})
 	}
 	// None of that recorded anything.
-	if list := decode[ListResponse](t, ta.call(t, "GET", "/captures", nil, viewer)); len(list.Captures) != 0 {
+	if list := plugintest.Decode[plugin.ListResponse](t, plugintest.Call(t, ta.app, "GET", "/captures", nil, plugintest.Viewer)); len(list.Captures) != 0 {
 		t.Errorf("bad requests left captures: %+v", list.Captures)
 	}
 }
 
 func TestInvalidSettingsAnswer503AndHealthSaysWhy(t *testing.T) {
 	ta := newTestApp(t, map[string]any{"sampleWindow": "forever", "topThreads": 0})
-	r := ta.call(t, "GET", "/captures", nil, viewer)
-	if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `sampleWindow: "forever" is not a duration`) ||
-		!strings.Contains(string(r.body), "topThreads: 0 is outside") {
-		t.Errorf("GET /captures with invalid settings: %d %s", r.status, r.body)
+	r := plugintest.Call(t, ta.app, "GET", "/captures", nil, plugintest.Viewer)
+	if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), `sampleWindow: "forever" is not a duration`) ||
+		!strings.Contains(string(r.Body), "topThreads: 0 is outside") {
+		t.Errorf("GET /captures with invalid settings: %d %s", r.Status, r.Body)
 	}
 	res, err := ta.app.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
 	if err != nil {
@@ -322,16 +223,16 @@ func TestInvalidSettingsAnswer503AndHealthSaysWhy(t *testing.T) {
 
 func TestHealthCheck(t *testing.T) {
 	ta := newTestApp(t, map[string]any{"allowedNamespaces": []string{"shop", "pay"}})
-	health := func() (*backend.CheckHealthResult, map[string]HealthCheck) {
+	health := func() (*backend.CheckHealthResult, map[string]plugin.HealthCheck) {
 		res, err := ta.app.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var d HealthDetails
+		var d plugin.HealthDetails
 		if err := json.Unmarshal(res.JSONDetails, &d); err != nil {
 			t.Fatal(err)
 		}
-		byName := map[string]HealthCheck{}
+		byName := map[string]plugin.HealthCheck{}
 		for _, c := range d.Checks {
 			byName[c.Name] = c
 		}
@@ -376,9 +277,9 @@ func TestStoreUnwritableIsReported(t *testing.T) {
 	}
 	// A database path under a regular file can never be created, even by root.
 	ta := newTestApp(t, map[string]any{"databasePath": filepath.Join(blocker, "captures.db")})
-	r := ta.call(t, "POST", "/webhook", webhookFixture(t, "grafana-12.4-k8s-firing-linked-panel.json"), editor)
-	if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "open the capture database") {
-		t.Errorf("webhook with no database: %d %s", r.status, r.body)
+	r := plugintest.Call(t, ta.app, "POST", "/webhook", webhookFixture(t, "grafana-12.4-k8s-firing-linked-panel.json"), plugintest.Editor)
+	if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), "open the capture database") {
+		t.Errorf("webhook with no database: %d %s", r.Status, r.Body)
 	}
 	res, err := ta.app.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
 	if err != nil || res.Status != backend.HealthStatusError || !strings.Contains(res.Message, blocker) {
@@ -387,7 +288,8 @@ func TestStoreUnwritableIsReported(t *testing.T) {
 }
 
 func TestRestartFailsInterruptedCapturesOnce(t *testing.T) {
-	ta := newTestApp(t, nil)
+	dbPath := filepath.Join(t.TempDir(), "captures.db")
+	ta := newTestApp(t, map[string]any{"databasePath": dbPath})
 	hold := make(chan struct{})
 	var once sync.Once
 	t.Cleanup(func() { once.Do(func() { close(hold) }) })
@@ -399,21 +301,12 @@ func TestRestartFailsInterruptedCapturesOnce(t *testing.T) {
 		return fmt.Errorf("held")
 	})
 	ta.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n", Containers: []kubetest.ContainerSpec{{Name: "c"}}})
-	r := ta.call(t, "POST", "/captures", []byte(`{"namespace":"shop","pod":"p","container":"c"}`), editor)
-	id := decode[SubmitResponse](t, r).Accepted[0].ID
+	r := plugintest.Call(t, ta.app, "POST", "/captures", []byte(`{"namespace":"shop","pod":"p","container":"c"}`), plugintest.Editor)
+	id := plugintest.Decode[plugin.SubmitResponse](t, r).Accepted[0].ID
 
 	// A second process on the same database file: its first instance fails what the first left behind.
-	dbPath := ta.app.settings.DatabasePath
-	deps := Deps{Logger: log.NewNullLogger(), DataDir: func() (string, error) { return ta.dir, nil },
-		NewKube: func(Settings) (KubeClient, error) { return kube.NewForConfig(ta.srv.RESTConfig()) }}
-	raw, _ := json.Marshal(map[string]any{"databasePath": dbPath})
-	inst, err := NewAppFactory(deps)(context.Background(), backend.AppInstanceSettings{JSONData: raw})
-	if err != nil {
-		t.Fatal(err)
-	}
-	second := &testApp{app: inst.(*App), srv: ta.srv, dir: ta.dir}
-	defer second.app.Dispose()
-	d := second.waitDetail(t, id)
+	second := plugintest.NewApp(t, plugintest.KubeFor(ta.srv.RESTConfig()), map[string]any{"databasePath": dbPath})
+	d := plugintest.WaitFinished(t, second, id)
 	if d.Status != "failed" || d.Error != "plugin restarted" {
 		t.Errorf("interrupted capture: %s %q", d.Status, d.Error)
 	}

@@ -1,4 +1,4 @@
-package plugin
+package plugin_test
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/seed/stackcapture/pkg/plugin"
 )
 
 // contract/*.json are the API examples the frontend's tests render. Two checks keep both
@@ -31,12 +33,12 @@ func TestContractFixturesMatchTheAPITypes(t *testing.T) {
 		file string
 		into func() any
 	}{
-		{"list.json", func() any { return &ListResponse{} }},
-		{"detail-done.json", func() any { return &CaptureDetail{} }},
-		{"detail-failed.json", func() any { return &CaptureDetail{} }},
-		{"detail-skipped.json", func() any { return &CaptureDetail{} }},
-		{"detail-truncated.json", func() any { return &CaptureDetail{} }},
-		{"submit.json", func() any { return &SubmitResponse{} }},
+		{"list.json", func() any { return &plugin.ListResponse{} }},
+		{"detail-done.json", func() any { return &plugin.CaptureDetail{} }},
+		{"detail-failed.json", func() any { return &plugin.CaptureDetail{} }},
+		{"detail-skipped.json", func() any { return &plugin.CaptureDetail{} }},
+		{"detail-truncated.json", func() any { return &plugin.CaptureDetail{} }},
+		{"submit.json", func() any { return &plugin.SubmitResponse{} }},
 		{"health.json", func() any { return &healthResponse{} }},
 	}
 	for _, tt := range tests {
@@ -68,9 +70,9 @@ func TestContractFixturesMatchTheAPITypes(t *testing.T) {
 
 // healthResponse is what Grafana answers on /api/plugins/<id>/health, carrying our details.
 type healthResponse struct {
-	Status  string        `json:"status"`
-	Message string        `json:"message"`
-	Details HealthDetails `json:"details"`
+	Status  string               `json:"status"`
+	Message string               `json:"message"`
+	Details plugin.HealthDetails `json:"details"`
 }
 
 func compact(b []byte) string {

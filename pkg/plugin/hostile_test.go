@@ -1,4 +1,4 @@
-package plugin
+package plugin_test
 
 import (
 	"bytes"
@@ -9,10 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
+	"github.com/seed/stackcapture/pkg/plugin"
+	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 )
 
 // hostileAlert is one alert of a hand-built webhook; labels may hold anything.
@@ -37,16 +38,16 @@ func TestHostileWebhooks(t *testing.T) {
 	j := jvmtest.Start(t, filepath.Join(jvmtest.JDK17Home, "bin", "java"), jvmtest.Compile(t))
 	ta.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "api-0", Node: "worker-1",
 		Containers: []kubetest.ContainerSpec{{Name: "app", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(j.PID)}}}})
-	r := ta.call(t, "POST", "/captures", []byte(`{"namespace":"shop","pod":"api-0","container":"app"}`), editor)
-	if r.status != http.StatusAccepted {
-		t.Fatalf("capture now: %d %s", r.status, r.body)
+	r := plugintest.Call(t, ta.app, "POST", "/captures", []byte(`{"namespace":"shop","pod":"api-0","container":"app"}`), plugintest.Editor)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("capture now: %d %s", r.Status, r.Body)
 	}
-	existing := decode[SubmitResponse](t, r).Accepted[0].ID
-	if d := ta.waitDetail(t, existing); d.Status != "done" {
+	existing := plugintest.Decode[plugin.SubmitResponse](t, r).Accepted[0].ID
+	if d := plugintest.WaitFinished(t, ta.app, existing); d.Status != "done" {
 		t.Fatalf("existing capture %s: %s", d.Status, d.Error)
 	}
-	detailBefore := ta.call(t, "GET", fmt.Sprintf("/captures/%d", existing), nil, viewer).body
-	rawBefore := ta.call(t, "GET", fmt.Sprintf("/captures/%d/raw", existing), nil, viewer).body
+	detailBefore := plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", existing), nil, plugintest.Viewer).Body
+	rawBefore := plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d/raw", existing), nil, plugintest.Viewer).Body
 	if len(rawBefore) == 0 || !bytes.Contains(rawBefore, []byte(jvmtest.HotThread)) {
 		t.Fatalf("existing capture's raw dump: %.200s", rawBefore)
 	}
@@ -61,7 +62,7 @@ func TestHostileWebhooks(t *testing.T) {
 		body       []byte
 		wantStatus int
 		wantBody   []string
-		check      func(t *testing.T, sub SubmitResponse, body []byte)
+		check      func(t *testing.T, sub plugin.SubmitResponse, body []byte)
 	}{
 		{
 			name:       "alerts nested 1,000 levels deep",
@@ -95,7 +96,7 @@ func TestHostileWebhooks(t *testing.T) {
 				map[string]string{"alertname": "x", "namespace": "shop|x", "pod": "api-0", "node": "$(id)"},
 			),
 			wantStatus: http.StatusAccepted,
-			check: func(t *testing.T, sub SubmitResponse, body []byte) {
+			check: func(t *testing.T, sub plugin.SubmitResponse, body []byte) {
 				if len(sub.Accepted) != 0 || len(sub.Skipped) != 7 {
 					t.Fatalf("accepted %d skipped %d, want all 7 skipped: %s", len(sub.Accepted), len(sub.Skipped), body)
 				}
@@ -121,7 +122,7 @@ func TestHostileWebhooks(t *testing.T) {
 				map[string]string{"alertname": "x", "namespace": "shop", "pod": "api-\u202e0-ipa"},
 			),
 			wantStatus: http.StatusAccepted,
-			check: func(t *testing.T, sub SubmitResponse, body []byte) {
+			check: func(t *testing.T, sub plugin.SubmitResponse, body []byte) {
 				if len(sub.Accepted) != 0 || len(sub.Skipped) != 4 {
 					t.Fatalf("accepted %d skipped %d, want all 4 skipped: %s", len(sub.Accepted), len(sub.Skipped), body)
 				}
@@ -136,7 +137,7 @@ func TestHostileWebhooks(t *testing.T) {
 			name:       "10,000 alerts",
 			body:       hostileWebhook(t, tenThousand...),
 			wantStatus: http.StatusAccepted,
-			check: func(t *testing.T, sub SubmitResponse, body []byte) {
+			check: func(t *testing.T, sub plugin.SubmitResponse, body []byte) {
 				// The default maxQueued (1000) takes the first thousand; the rest are skipped
 				// with the reason, and the answer stays in proportion to the request.
 				if len(sub.Accepted) != 1000 || len(sub.Skipped) != 9000 {
@@ -150,12 +151,14 @@ func TestHostileWebhooks(t *testing.T) {
 				if limit := 2 * len(hostileWebhook(t, tenThousand...)); len(body) > limit {
 					t.Errorf("answer of %d bytes for a %d byte request", len(body), limit/2)
 				}
-				for _, acc := range []AcceptedCapture{sub.Accepted[0], sub.Accepted[999]} {
-					if d := ta.waitDetail(t, acc.ID); d.Status != "failed" || !strings.Contains(d.Error, "not found") {
+				for _, acc := range []plugin.AcceptedCapture{sub.Accepted[0], sub.Accepted[999]} {
+					if d := plugintest.WaitFinished(t, ta.app, acc.ID); d.Status != "failed" || !strings.Contains(d.Error, "not found") {
 						t.Fatalf("capture of a missing pod: %s %q", d.Status, d.Error)
 					}
 				}
-				ta.waitIdle(t)
+				if err := plugintest.WaitIdle(t.Context(), ta.app); err != nil {
+					t.Fatal(err)
+				}
 			},
 		},
 		{
@@ -169,11 +172,11 @@ func TestHostileWebhooks(t *testing.T) {
 			body: []byte(`{"version":"4","version":"1","alerts":[{"status":"firing",` +
 				`"labels":{"alertname":"dup","namespace":"shop","pod":"api-0","pod":"dup-1","container":"app"}}]}`),
 			wantStatus: http.StatusAccepted,
-			check: func(t *testing.T, sub SubmitResponse, body []byte) {
+			check: func(t *testing.T, sub plugin.SubmitResponse, body []byte) {
 				if len(sub.Accepted) != 1 || sub.Accepted[0].Pod != "dup-1" {
 					t.Fatalf("want one capture of pod dup-1 (the last key): %s", body)
 				}
-				if d := ta.waitDetail(t, sub.Accepted[0].ID); d.Status != "failed" || !strings.Contains(d.Error, "not found") {
+				if d := plugintest.WaitFinished(t, ta.app, sub.Accepted[0].ID); d.Status != "failed" || !strings.Contains(d.Error, "not found") {
 					t.Fatalf("capture of a missing pod: %s %q", d.Status, d.Error)
 				}
 			},
@@ -211,49 +214,30 @@ func TestHostileWebhooks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := ta.call(t, "POST", "/webhook", tt.body, editor)
-			if r.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %.500s", r.status, tt.wantStatus, r.body)
+			r := plugintest.Call(t, ta.app, "POST", "/webhook", tt.body, plugintest.Editor)
+			if r.Status != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %.500s", r.Status, tt.wantStatus, r.Body)
 			}
 			for _, want := range tt.wantBody {
-				if !bytes.Contains(r.body, []byte(want)) {
-					t.Errorf("answer %.500q does not contain %q", r.body, want)
+				if !bytes.Contains(r.Body, []byte(want)) {
+					t.Errorf("answer %.500q does not contain %q", r.Body, want)
 				}
 			}
-			if len(r.body) > 1<<10 && tt.wantStatus != http.StatusAccepted {
-				t.Errorf("error answer of %d bytes: errors must not echo the body", len(r.body))
+			if len(r.Body) > 1<<10 && tt.wantStatus != http.StatusAccepted {
+				t.Errorf("error answer of %d bytes: errors must not echo the body", len(r.Body))
 			}
 			if tt.check != nil {
-				tt.check(t, decode[SubmitResponse](t, r), r.body)
+				tt.check(t, plugintest.Decode[plugin.SubmitResponse](t, r), r.Body)
 			}
-			if got := ta.call(t, "GET", fmt.Sprintf("/captures/%d", existing), nil, viewer).body; !bytes.Equal(got, detailBefore) {
+			if got := plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", existing), nil, plugintest.Viewer).Body; !bytes.Equal(got, detailBefore) {
 				t.Errorf("the existing capture changed:\n%s\nwas\n%s", got, detailBefore)
 			}
-			if got := ta.call(t, "GET", fmt.Sprintf("/captures/%d/raw", existing), nil, viewer).body; !bytes.Equal(got, rawBefore) {
+			if got := plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d/raw", existing), nil, plugintest.Viewer).Body; !bytes.Equal(got, rawBefore) {
 				t.Errorf("the existing capture's raw dump changed")
 			}
 			if started, _, _ := ta.srv.ExecStats(); started != 1 {
 				t.Errorf("%d execs, want only the existing capture's: no hostile webhook reaches a container", started)
 			}
 		})
-	}
-}
-
-// waitIdle polls the list until no capture is queued or running.
-func (ta *testApp) waitIdle(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		busy := 0
-		for _, status := range []string{"queued", "running"} {
-			busy += len(decode[ListResponse](t, ta.call(t, "GET", "/captures?limit=1&status="+status, nil, viewer)).Captures)
-		}
-		if busy == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("captures still queued or running after 2m")
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -19,15 +19,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"k8s.io/client-go/rest"
 	_ "modernc.org/sqlite" // the driver the store uses, for PRAGMA integrity_check on the raw file
 
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
-	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
 	"github.com/seed/stackcapture/pkg/plugin"
+	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 )
 
 // childEnv makes the test binary run the plugin side of the storm instead of the tests.
@@ -76,14 +74,14 @@ func TestKill9DuringCaptureStorm(t *testing.T) {
 	}
 
 	// Restart: the factory fails what the dead process left queued or running.
-	a := newApp(t, srv.RESTConfig(), dbPath)
+	a := plugintest.NewApp(t, plugintest.KubeFor(srv.RESTConfig()), crashSettings(dbPath))
 	all := listAll(t, a)
 	if len(all) < 5 {
 		t.Fatalf("%d captures recorded before the kill, want a storm", len(all))
 	}
 	var done, restarted int
 	for _, s := range all {
-		d := get[plugin.CaptureDetail](t, a, fmt.Sprintf("/captures/%d", s.ID))
+		d := plugintest.Get[plugin.CaptureDetail](t, a, fmt.Sprintf("/captures/%d", s.ID), plugintest.Editor)
 		switch d.Status {
 		case "done":
 			done++
@@ -91,9 +89,9 @@ func TestKill9DuringCaptureStorm(t *testing.T) {
 				t.Errorf("capture %d is done but half-written: %d processes, top thread %v", d.ID, len(d.Processes), d.TopThread)
 				continue
 			}
-			status, raw := call(t, a, "GET", fmt.Sprintf("/captures/%d/raw", d.ID))
-			if status != http.StatusOK || !strings.Contains(string(raw), "Full thread dump") {
-				t.Errorf("capture %d is done without its raw dump: %d %.200s", d.ID, status, raw)
+			raw := plugintest.Call(t, a, "GET", fmt.Sprintf("/captures/%d/raw", d.ID), nil, plugintest.Editor)
+			if raw.Status != http.StatusOK || !strings.Contains(string(raw.Body), "Full thread dump") {
+				t.Errorf("capture %d is done without its raw dump: %d %.200s", d.ID, raw.Status, raw.Body)
 			}
 		case "failed":
 			if d.Error == "" || d.FinishedAt == nil {
@@ -158,73 +156,10 @@ func killMidStorm(t *testing.T, kubeURL, dbPath string) {
 	}
 }
 
-// newApp builds an instance the way Grafana does on (re)start, on the database at dbPath.
-func newApp(t testing.TB, rc *rest.Config, dbPath string) *plugin.App {
-	t.Helper()
-	a, err := buildApp(rc, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Dispose)
-	return a
-}
-
-func buildApp(rc *rest.Config, dbPath string) (*plugin.App, error) {
-	settings, err := json.Marshal(map[string]any{"databasePath": dbPath, "cooldown": "0s", "sampleWindow": "200ms",
-		"topThreads": 5, "perNodeLimit": 1, "globalLimit": 3})
-	if err != nil {
-		return nil, err
-	}
-	dir := filepath.Dir(dbPath)
-	deps := plugin.Deps{
-		Logger:  log.NewNullLogger(),
-		DataDir: func() (string, error) { return dir, nil },
-		NewKube: func(plugin.Settings) (plugin.KubeClient, error) { return kube.NewForConfig(rc) },
-	}
-	inst, err := plugin.NewAppFactory(deps)(context.Background(), backend.AppInstanceSettings{JSONData: settings, Updated: time.Now()})
-	if err != nil {
-		return nil, fmt.Errorf("new instance: %w", err)
-	}
-	return inst.(*plugin.App), nil
-}
-
-var editor = &backend.User{Login: "sa-1-stackcapture-webhook", Role: "Editor"}
-
-func callResource(a *plugin.App, method, path string, body []byte) (int, []byte, error) {
-	route, _, _ := strings.Cut(path, "?")
-	var status int
-	var out []byte
-	err := a.CallResource(context.Background(), &backend.CallResourceRequest{
-		PluginContext: backend.PluginContext{OrgID: 1, PluginID: plugin.PluginID, User: editor},
-		Path:          strings.TrimPrefix(route, "/"), Method: method, URL: path, Body: body,
-		Headers: map[string][]string{"Content-Type": {"application/json"}},
-	}, backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
-		if status == 0 {
-			status = r.Status
-		}
-		out = append(out, r.Body...)
-		return nil
-	}))
-	return status, out, err
-}
-
-func call(t *testing.T, a *plugin.App, method, path string) (int, []byte) {
-	t.Helper()
-	status, body, err := callResource(a, method, path, nil)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return status, body
-}
-
-func get[T any](t *testing.T, a *plugin.App, path string) T {
-	t.Helper()
-	status, body := call(t, a, "GET", path)
-	var v T
-	if status != http.StatusOK || json.Unmarshal(body, &v) != nil {
-		t.Fatalf("GET %s: %d %.300s", path, status, body)
-	}
-	return v
+// crashSettings are the plugin's settings in every process of the test, on the database at dbPath.
+func crashSettings(dbPath string) map[string]any {
+	return map[string]any{"databasePath": dbPath, "cooldown": "0s", "sampleWindow": "200ms",
+		"topThreads": 5, "perNodeLimit": 1, "globalLimit": 3}
 }
 
 // listAll pages through every capture.
@@ -233,7 +168,7 @@ func listAll(t *testing.T, a *plugin.App) []plugin.CaptureSummary {
 	var all []plugin.CaptureSummary
 	cursor := ""
 	for {
-		page := get[plugin.ListResponse](t, a, "/captures?limit=500&cursor="+cursor)
+		page := plugintest.Get[plugin.ListResponse](t, a, "/captures?limit=500&cursor="+cursor, plugintest.Editor)
 		all = append(all, page.Captures...)
 		if page.NextCursor == "" {
 			return all
@@ -246,10 +181,12 @@ func listAll(t *testing.T, a *plugin.App) []plugin.CaptureSummary {
 // 100 ms, cooldown off) and prints how many captures are done and running, until killed.
 // Lists stop at 500: enough to see progress, and the test needs only a few.
 func runChild(kubeURL, dbPath string) error {
-	a, err := buildApp(&rest.Config{Host: kubeURL, QPS: -1}, dbPath)
+	a, err := plugintest.Build(plugintest.KubeFor(&rest.Config{Host: kubeURL, QPS: -1}), crashSettings(dbPath))
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
 	deadline := time.Now().Add(guard)
 	for n := 0; time.Now().Before(deadline); n++ {
 		var alerts []map[string]any
@@ -262,15 +199,15 @@ func runChild(kubeURL, dbPath string) error {
 		if err != nil {
 			return err
 		}
-		if status, resp, err := callResource(a, "POST", "/webhook", body); err != nil || status != http.StatusAccepted {
-			return fmt.Errorf("webhook: %d %.300s %v", status, resp, err)
+		if r, err := plugintest.Do(ctx, a, "POST", "/webhook", body, plugintest.Editor); err != nil || r.Status != http.StatusAccepted {
+			return fmt.Errorf("webhook: %d %.300s %v", r.Status, r.Body, err)
 		}
 		counts := map[string]int{}
 		for _, status := range []string{"done", "running"} {
-			code, resp, err := callResource(a, "GET", "/captures?limit=500&status="+status, nil)
+			r, err := plugintest.Do(ctx, a, "GET", "/captures?limit=500&status="+status, nil, plugintest.Editor)
 			var list plugin.ListResponse
-			if err != nil || code != http.StatusOK || json.Unmarshal(resp, &list) != nil {
-				return fmt.Errorf("list %s: %d %.300s %v", status, code, resp, err)
+			if err != nil || r.Status != http.StatusOK || json.Unmarshal(r.Body, &list) != nil {
+				return fmt.Errorf("list %s: %d %.300s %v", status, r.Status, r.Body, err)
 			}
 			counts[status] = len(list.Captures)
 		}

@@ -3,101 +3,31 @@
 package integration
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/plugin"
-)
-
-var (
-	editor = &backend.User{Login: "sa-1-stackcapture-webhook", Role: "Editor"}
-	viewer = &backend.User{Login: "ann", Role: "Viewer"}
+	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 )
 
 // newApp builds an app instance the way Grafana does (the factory, settings JSON), whose
 // Kubernetes client authenticates as id and execs over transport.
 func newApp(t *testing.T, id identity, transport kube.ExecTransport, settings map[string]any) *plugin.App {
 	t.Helper()
-	dir := t.TempDir()
-	if settings == nil {
-		settings = map[string]any{}
+	newKube := func(plugin.Settings) (plugin.KubeClient, error) {
+		return kube.NewForConfigWithTransport(id.config, transport)
 	}
-	settings["databasePath"] = filepath.Join(dir, "captures.db")
-	raw, err := json.Marshal(settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := plugin.Deps{
-		Logger:  log.NewNullLogger(),
-		DataDir: func() (string, error) { return dir, nil },
-		NewKube: func(plugin.Settings) (plugin.KubeClient, error) {
-			return kube.NewForConfigWithTransport(id.config, transport)
-		},
-		RetentionInterval: time.Hour,
-	}
-	inst, err := plugin.NewAppFactory(deps)(context.Background(), backend.AppInstanceSettings{JSONData: raw, Updated: time.Now()})
-	if err != nil {
-		t.Fatalf("new app instance: %v", err)
-	}
-	a, ok := inst.(*plugin.App)
-	if !ok {
-		t.Fatalf("the factory built a %T, want *plugin.App", inst)
-	}
-	t.Cleanup(a.Dispose)
-	return a
-}
-
-type response struct {
-	status int
-	body   []byte
-}
-
-// call sends a resource request the way Grafana forwards one, with the caller in the plugin context.
-func call(t *testing.T, a *plugin.App, method, path string, body []byte, user *backend.User) response {
-	t.Helper()
-	route, _, _ := strings.Cut(path, "?")
-	req := &backend.CallResourceRequest{
-		PluginContext: backend.PluginContext{OrgID: 1, PluginID: plugin.PluginID, User: user},
-		Path:          strings.TrimPrefix(route, "/"),
-		Method:        method,
-		URL:           path,
-		Headers:       map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"Grafana/12.4.0"}},
-		Body:          body,
-	}
-	var res response
-	err := a.CallResource(testContext(t), req, backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
-		if res.status == 0 {
-			res.status = r.Status
-		}
-		res.body = append(res.body, r.Body...)
-		return nil
-	}))
-	if err != nil {
-		t.Fatalf("CallResource %s %s: %v", method, path, err)
-	}
-	return res
-}
-
-func decode[T any](t *testing.T, r response) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("decode %d response %q: %v", r.status, r.body, err)
-	}
-	return v
+	return plugintest.NewApp(t, newKube, settings, plugintest.WithRetentionInterval(time.Hour))
 }
 
 // target is one pod an alert names.
@@ -166,11 +96,11 @@ func commonLabels(alerts []any) map[string]any {
 // submit posts the webhook as Grafana's contact point does and returns the plugin's answer.
 func submit(t *testing.T, a *plugin.App, targets ...target) plugin.SubmitResponse {
 	t.Helper()
-	r := call(t, a, http.MethodPost, "/webhook", webhookPayload(t, targets...), editor)
-	if r.status != http.StatusAccepted {
-		t.Fatalf("POST /webhook: %d %s", r.status, r.body)
+	r := plugintest.Call(t, a, http.MethodPost, "/webhook", webhookPayload(t, targets...), plugintest.Editor)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("POST /webhook: %d %s", r.Status, r.Body)
 	}
-	return decode[plugin.SubmitResponse](t, r)
+	return plugintest.Decode[plugin.SubmitResponse](t, r)
 }
 
 // submitOne posts a webhook for one target and returns the id of its accepted capture.
@@ -185,31 +115,6 @@ func submitOne(t *testing.T, a *plugin.App, tg target) int64 {
 		t.Fatalf("accepted %+v, want %s/%s container %s", acc, tg.namespace, tg.pod, podContainer)
 	}
 	return acc.ID
-}
-
-func detail(t *testing.T, a *plugin.App, id int64) plugin.CaptureDetail {
-	t.Helper()
-	r := call(t, a, http.MethodGet, fmt.Sprintf("/captures/%d", id), nil, viewer)
-	if r.status != http.StatusOK {
-		t.Fatalf("GET /captures/%d: %d %s", id, r.status, r.body)
-	}
-	return decode[plugin.CaptureDetail](t, r)
-}
-
-// waitFinished polls GET /captures/{id} until the capture is no longer queued or running.
-func waitFinished(t *testing.T, a *plugin.App, id int64) plugin.CaptureDetail {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute) // a failure guard, not a performance bound
-	for {
-		d := detail(t, a, id)
-		if d.Status != "queued" && d.Status != "running" {
-			return d
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("capture %d still %s", id, d.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // jvmPod creates a pod whose container "holds" the JVM: exec into it runs on this machine

@@ -18,6 +18,7 @@ import (
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/plugin"
+	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 )
 
 // transports are the ways the plugin's client can exec: WebSocket (the API server translates
@@ -60,7 +61,7 @@ func assertSpinnerFirst(t *testing.T, d plugin.CaptureDetail, j jvmtest.JVM, sou
 	if len(p.Threads) > 1 && top.CPUPercent < 2*p.Threads[1].CPUPercent {
 		t.Errorf("spinner at %.1f%% is not well above the next thread (%s at %.1f%%)", top.CPUPercent, p.Threads[1].Name, p.Threads[1].CPUPercent)
 	}
-	if d.Node != nodeName || d.Trigger != "alert" || d.RequestedBy != editor.Login {
+	if d.Node != nodeName || d.Trigger != "alert" || d.RequestedBy != plugintest.Editor.Login {
 		t.Errorf("node %q trigger %q requested by %q", d.Node, d.Trigger, d.RequestedBy)
 	}
 }
@@ -76,7 +77,7 @@ func TestWebhookCapturesSpinningThreadThroughAPIServer(t *testing.T) {
 			tg := jvmPod(t, ns, "checkout-"+tr.name, j, hostPath)
 			a := newApp(t, id, tr.transport, map[string]any{"sampleWindow": "1s", "topThreads": 10})
 			capID := submitOne(t, a, tg)
-			d := waitFinished(t, a, capID)
+			d := plugintest.WaitFinished(t, a, capID)
 			assertSpinnerFirst(t, d, j, jvm.SourceJcmd)
 			if d.Alert == nil || d.Alert.AlertName != "Pod CPU high" || d.DashboardUID != "lab-dash" || d.PanelID != 1 {
 				t.Errorf("alert %+v dashboard %q panel %d, want the fixture's", d.Alert, d.DashboardUID, d.PanelID)
@@ -157,7 +158,7 @@ func TestWithoutExecGrantCaptureFailsNamingIt(t *testing.T) {
 			want := fmt.Sprintf(`forbidden: cannot %s pods/exec in namespace %q (RBAC: grant %q on "pods/exec")`, verb, ns, verb)
 			tg := jvmPod(t, ns, "noexec-"+tr.name, j, hostPath)
 			a := newApp(t, id, tr.transport, map[string]any{"sampleWindow": "1s"})
-			d := waitFinished(t, a, submitOne(t, a, tg))
+			d := plugintest.WaitFinished(t, a, submitOne(t, a, tg))
 			if d.Status != "failed" || !strings.Contains(d.Error, want) {
 				t.Errorf("capture %s: %q, want failed with %q", d.Status, d.Error, want)
 			}
@@ -189,7 +190,7 @@ func TestExecOverWebSocketNeedsGet(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			tg := jvmPod(t, ns, "createonly-"+tr.name, j, hostPath)
 			a := newApp(t, id, tr.transport, map[string]any{"sampleWindow": "1s"})
-			d := waitFinished(t, a, submitOne(t, a, tg))
+			d := plugintest.WaitFinished(t, a, submitOne(t, a, tg))
 			if tr.transport == kube.ExecTransportSPDY {
 				assertSpinnerFirst(t, d, j, jvm.SourceJcmd)
 				return
@@ -215,7 +216,7 @@ func TestWithoutLogGrantSigquitFallbackFailsNamingIt(t *testing.T) {
 	tools := jvmtest.ToolPath(t, "sh", "sleep", "date", "cat", "sed", "tr", "grep", "getconf", "readlink", "ls", "timeout")
 	tg := jvmPod(t, ns, "jre-only", j, tools)
 	a := newApp(t, id, kube.ExecTransportFallback, map[string]any{"sampleWindow": "1s", "captureTimeout": "20s"})
-	d := waitFinished(t, a, submitOne(t, a, tg))
+	d := plugintest.WaitFinished(t, a, submitOne(t, a, tg))
 	want := fmt.Sprintf(`forbidden: cannot get pods/log in namespace %q (RBAC: grant "get" on "pods/log")`, ns)
 	reason := d.Error
 	if len(d.Processes) > 0 {
@@ -271,7 +272,7 @@ func TestNamespacedRBACAndNamespaceOutsideAllowedSkipped(t *testing.T) {
 	if len(sub.Skipped) != 1 || sub.Skipped[0].Namespace != other || !strings.Contains(sub.Skipped[0].Reason, "is not in the app's allowedNamespaces") {
 		t.Errorf("skipped %+v, want %s outside allowedNamespaces", sub.Skipped, other)
 	}
-	assertSpinnerFirst(t, waitFinished(t, a, sub.Accepted[0].ID), j, jvm.SourceJcmd)
+	assertSpinnerFirst(t, plugintest.WaitFinished(t, a, sub.Accepted[0].ID), j, jvm.SourceJcmd)
 
 	// The binding really is namespaced: the same account may not exec outside it.
 	client, err := kube.NewForConfig(id.config)
@@ -299,7 +300,7 @@ func TestPodDeletedMidCaptureFails(t *testing.T) {
 	// The busy capture holds the node's slot for its 4 s window; the doomed one has looked up
 	// its pod and waits. Then the pod goes, as when a deployment rolls.
 	time.Sleep(time.Second)
-	if d := detail(t, a, doomedID); d.Status != "queued" {
+	if d := plugintest.Get[plugin.CaptureDetail](t, a, fmt.Sprintf("/captures/%d", doomedID), plugintest.Viewer); d.Status != "queued" {
 		t.Fatalf("the second capture is %s, want queued behind the first (perNodeLimit 1)", d.Status)
 	}
 	zero := int64(0)
@@ -307,12 +308,12 @@ func TestPodDeletedMidCaptureFails(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d := waitFinished(t, a, doomedID)
+	d := plugintest.WaitFinished(t, a, doomedID)
 	want := fmt.Sprintf("pod %s/%s not found (deleted, or replaced by a pod with another name)", ns, doomed.pod)
 	if d.Status != "failed" || !strings.Contains(d.Error, want) {
 		t.Errorf("capture of the deleted pod %s: %q, want failed with %q", d.Status, d.Error, want)
 	}
-	assertSpinnerFirst(t, waitFinished(t, a, busyID), j, jvm.SourceJcmd)
+	assertSpinnerFirst(t, plugintest.WaitFinished(t, a, busyID), j, jvm.SourceJcmd)
 }
 
 // A JVM that is frozen (SIGSTOP: it cannot answer jcmd's attach) makes the capture run into
@@ -327,7 +328,7 @@ func TestCaptureTimeoutFails(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = syscall.Kill(j.PID, syscall.SIGCONT) })
 	a := newApp(t, id, kube.ExecTransportFallback, map[string]any{"sampleWindow": "500ms", "captureTimeout": "3s"})
-	d := waitFinished(t, a, submitOne(t, a, tg))
+	d := plugintest.WaitFinished(t, a, submitOne(t, a, tg))
 	if d.Status != "failed" || !strings.Contains(d.Error, "capture timed out after 3s (captureTimeout)") {
 		t.Errorf("capture %s: %q, want failed with the timeout", d.Status, d.Error)
 	}
@@ -339,7 +340,7 @@ func waitStatus(t *testing.T, a *plugin.App, id int64, status string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for {
-		d := detail(t, a, id)
+		d := plugintest.Get[plugin.CaptureDetail](t, a, fmt.Sprintf("/captures/%d", id), plugintest.Viewer)
 		if d.Status == status {
 			return
 		}
@@ -368,7 +369,7 @@ func TestFallbackToSPDYBehindProxyWithoutWebSocket(t *testing.T) {
 	viaProxy.TLSClientConfig = rest.TLSClientConfig{}
 	a := newApp(t, identity{namespace: id.namespace, name: id.name, config: viaProxy}, kube.ExecTransportFallback,
 		map[string]any{"sampleWindow": "1s"})
-	d := waitFinished(t, a, submitOne(t, a, tg))
+	d := plugintest.WaitFinished(t, a, submitOne(t, a, tg))
 	assertSpinnerFirst(t, d, j, jvm.SourceJcmd)
 	refused, spdy := proxy.counts()
 	if refused == 0 || spdy == 0 {
