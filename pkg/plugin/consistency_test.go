@@ -214,3 +214,63 @@ func TestRBACGrantsExactlyWhatTheCodeUses(t *testing.T) {
 		t.Errorf("deploy/kubernetes/rbac.yaml grants %v, the code uses %v", granted, needed)
 	}
 }
+
+func TestComposeRunsThePluginInAPinnedGrafana(t *testing.T) {
+	var compose struct {
+		Services map[string]struct {
+			Image       string            `json:"image"`
+			Volumes     []string          `json:"volumes"`
+			Environment map[string]string `json:"environment"`
+			DependsOn   map[string]struct {
+				Condition string `json:"condition"`
+			} `json:"depends_on"`
+		} `json:"services"`
+		Volumes map[string]any `json:"volumes"`
+	}
+	if err := yaml.Unmarshal(repoFile(t, "docker-compose.yaml"), &compose); err != nil {
+		t.Fatal(err)
+	}
+	g, ok := compose.Services["grafana"]
+	if !ok {
+		t.Fatal("no grafana service")
+	}
+	image, tag, _ := strings.Cut(g.Image, ":")
+	if image != "grafana/grafana" || !strings.HasPrefix(tag, "12.") || strings.Count(tag, ".") != 2 {
+		t.Errorf("image %q: want the official grafana/grafana pinned to a 12.x.y version", g.Image)
+	}
+	wantMounts := map[string]string{
+		"./dist":         "/var/lib/grafana/plugins/" + PluginID + ":ro",
+		"./provisioning": "/etc/grafana/provisioning:ro",
+		"grafana-data":   "/var/lib/grafana",
+	}
+	kubeconfigMounted := false
+	for _, v := range g.Volumes {
+		src, dst, _ := strings.Cut(v, ":")
+		if want, ok := wantMounts[src]; ok {
+			if dst != want {
+				t.Errorf("mount %s → %s, want %s", src, dst, want)
+			}
+			delete(wantMounts, src)
+		}
+		if strings.HasSuffix(v, ":/etc/stackcapture/kubeconfig:ro") {
+			kubeconfigMounted = true
+		}
+	}
+	if !kubeconfigMounted {
+		t.Errorf("no read-only kubeconfig at /etc/stackcapture/kubeconfig, where provisioning points the app")
+	}
+	if len(wantMounts) > 0 {
+		t.Errorf("grafana lacks mounts %v", wantMounts)
+	}
+	if _, ok := compose.Volumes["grafana-data"]; !ok {
+		t.Errorf("grafana-data is not a named volume: the captures would not survive a restart")
+	}
+	if g.Environment["GF_PLUGINS_PREINSTALL_DISABLED"] != "true" {
+		t.Errorf("preinstall not disabled: an offline Grafana 12 fails to start its plugins")
+	}
+	// The plugin is built before Grafana starts, and it loads plugins at start-up only.
+	if g.DependsOn["backend"].Condition != "service_completed_successfully" ||
+		compose.Services["backend"].DependsOn["frontend"].Condition != "service_completed_successfully" {
+		t.Errorf("grafana must start after the frontend and then the backend built dist/: %+v", g.DependsOn)
+	}
+}
