@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,5 +224,131 @@ func TestPruneThenWrite(t *testing.T) {
 	}
 	if _, err := os.Stat(s.Path()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRecoverInterrupted(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	queued := mustInsert(t, s, newQueued("ns", "q", base))
+	running := mustInsert(t, s, newQueued("ns", "r", base))
+	if err := s.MarkRunning(ctx, running, base, "app", "n"); err != nil {
+		t.Fatal(err)
+	}
+	done := mustInsert(t, s, newQueued("ns", "d", base))
+	if err := s.MarkRunning(ctx, done, base, "app", "n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Finish(ctx, done, base, testProcesses(t), false, 1000); err != nil {
+		t.Fatal(err)
+	}
+	doneBefore := mustGet(t, s, done)
+
+	now := base.Add(time.Hour)
+	n, err := s.RecoverInterrupted(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("recovered %d captures, want 2", n)
+	}
+	for _, id := range []int64{queued, running} {
+		c := mustGet(t, s, id)
+		if c.Status != StatusFailed || c.Error != ReasonRestarted || !c.FinishedAt.Equal(now) {
+			t.Errorf("capture %d: status %s, error %q, finished %s", id, c.Status, c.Error, c.FinishedAt)
+		}
+	}
+	if d := diffCaptures(doneBefore, mustGet(t, s, done)); d != "" {
+		t.Errorf("done capture changed: %s", d)
+	}
+	// The worker that was running it comes back late: its Finish is refused.
+	if err := s.Finish(ctx, running, now, testProcesses(t), false, 1000); !errors.Is(err, ErrInvalidTransition) {
+		t.Errorf("Finish after recovery: %v", err)
+	}
+	if n, err := s.RecoverInterrupted(ctx, now); err != nil || n != 0 {
+		t.Errorf("second recovery: %d, %v", n, err)
+	}
+}
+
+func TestLastCaptureTimes(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	add := func(pod, container string, at time.Duration, skipped bool) {
+		c := newQueued("ns", pod, base.Add(at))
+		c.Container = container
+		if skipped {
+			c.Status, c.FinishedAt, c.Error = StatusSkipped, c.CreatedAt, "cooldown"
+		}
+		mustInsert(t, s, c)
+	}
+	add("a", "app", -time.Hour, false) // before since
+	add("a", "app", time.Minute, false)
+	add("a", "app", 3*time.Minute, false)
+	add("a", "app", 5*time.Minute, true) // skipped: does not restart the cooldown
+	add("a", "side", 2*time.Minute, false)
+	add("b", "app", -2*time.Hour, false)
+	add("c", "app", 4*time.Minute, true)
+
+	got, err := s.LastCaptureTimes(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[Key]time.Time{
+		{"ns", "a", "app"}:  base.Add(3 * time.Minute),
+		{"ns", "a", "side"}: base.Add(2 * time.Minute),
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok || !g.Equal(w) || g.Location() != time.UTC {
+			t.Errorf("%v: got %v, want %v", k, g, w)
+		}
+	}
+}
+
+func TestWritable(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	if err := s.Writable(ctx); err != nil {
+		t.Fatalf("Writable on a fresh store: %v", err)
+	}
+	if err := s.Writable(ctx); err != nil {
+		t.Fatalf("Writable twice: %v", err)
+	}
+	// A real SQLITE_READONLY from a read-only connection gets an actionable message.
+	_, werr := s.read.ExecContext(ctx, "INSERT INTO health_probe (id, at) VALUES (1, 1)")
+	if werr == nil {
+		t.Fatal("write through the read pool succeeded")
+	}
+	msg := s.describeWriteError(werr).Error()
+	for _, want := range []string{s.Path(), "read-only", "writable by uid"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	// A write that cannot get the lock in time says so.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Writable(cctx); err == nil || !strings.Contains(err.Error(), s.Path()) {
+		t.Errorf("Writable with a cancelled context: %v", err)
+	}
+}
+
+func TestStats(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	mustInsert(t, s, newQueued("ns", "a", base))
+	mustInsert(t, s, newQueued("ns", "b", base))
+	mustInsert(t, s, &Capture{Status: StatusSkipped, Trigger: TriggerManual, Namespace: "ns", Pod: "c", CreatedAt: base, FinishedAt: base, Error: "cooldown"})
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ByStatus[StatusQueued] != 2 || st.ByStatus[StatusSkipped] != 1 || len(st.ByStatus) != 2 {
+		t.Errorf("by status: %v", st.ByStatus)
+	}
+	if st.UsedBytes <= 0 || st.FileBytes+st.WALBytes <= 0 {
+		t.Errorf("sizes: %+v", st)
 	}
 }

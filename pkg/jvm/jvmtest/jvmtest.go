@@ -51,6 +51,7 @@ type JVM struct {
 // Compile compiles Spin.java with JDK 17's javac (JDK 25 runs those classes too) into a temp dir.
 func Compile(t testing.TB) string {
 	t.Helper()
+	SkipIfShort(t)
 	javac := filepath.Join(JDK17Home, "bin", "javac")
 	RequireFile(t, javac)
 	dir := t.TempDir()
@@ -64,6 +65,15 @@ func Compile(t testing.TB) string {
 		t.Fatalf("javac Spin.java: %v\n%s", err, out)
 	}
 	return dir
+}
+
+// SkipIfShort skips a test that needs a live JVM under `go test -short`: a small change gets
+// feedback in seconds, while the full test command (without -short) runs every live test.
+func SkipIfShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a live JVM: skipped with -short")
+	}
 }
 
 // RequireFile fails the test when path is missing: the JDKs are part of the project's machine.
@@ -85,6 +95,7 @@ func Start(t testing.TB, java, classDir string, jvmArgs ...string) JVM {
 // otherwise has no JAVA_HOME or JVM option variables: a test of a JVM's own $JAVA_HOME sets it here.
 func StartEnv(t testing.TB, java, classDir string, env []string, jvmArgs ...string) JVM {
 	t.Helper()
+	SkipIfShort(t)
 	stdoutPath := filepath.Join(t.TempDir(), "jvm-stdout.log")
 	stdout, err := os.Create(stdoutPath)
 	if err != nil {
