@@ -137,7 +137,16 @@ func zipDir(dir, prefix, out string) error {
 // server in process), the integration tier (a real kube-apiserver with kwok) and the frontend
 // (typecheck, lint, Jest, production build), then each fuzz target briefly.
 func Test() {
-	mg.SerialDeps(TestGo, TestIntegration, TestFrontend, Fuzz)
+	mg.SerialDeps(Lint, TestGo, TestIntegration, TestFrontend, Fuzz)
+}
+
+// golangciLint is the linter, pinned: `go run` fetches this version from the Go module proxy
+// and caches the build, so nothing is installed by hand.
+const golangciLint = "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0"
+
+// Lint runs golangci-lint with .golangci.yml over every Go package, the integration tier included.
+func Lint() error {
+	return run("go", "run", golangciLint, "run", "./...")
 }
 
 // TestGo vets and runs the Go tests.

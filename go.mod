@@ -2,6 +2,9 @@ module github.com/seed/stackcapture
 
 go 1.26.8
 
+// npm packages may ship Go files (flatted does): they are not this module's packages.
+ignore ./node_modules
+
 require (
 	github.com/grafana/grafana-plugin-sdk-go v0.298.0
 	github.com/magefile/mage v1.17.2
