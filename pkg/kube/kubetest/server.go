@@ -61,6 +61,11 @@ type PodSpec struct {
 	Name       string
 	Node       string
 	Containers []ContainerSpec
+	// IP is status.podIP: the address pods/proxy forwards to (loopback is
+	// fine here; a real API server refuses it).
+	IP string
+	// Annotations are the pod's metadata.annotations.
+	Annotations map[string]string
 }
 
 // ContainerSpec describes a container and how commands "run in" it behave.
@@ -75,6 +80,8 @@ type ContainerSpec struct {
 	// each line with the time it first saw the line, like the kubelet stamps
 	// container output, and answers sinceTime from those stamps.
 	LogFile string
+	// Ports are the container's declared ports (spec.containers[].ports).
+	Ports []corev1.ContainerPort
 }
 
 // ExecEvent describes an exec request that reached a container.
@@ -106,6 +113,7 @@ type Server struct {
 
 	mu              sync.Mutex
 	pods            map[podKey]*pod
+	nodes           map[string]string // node name → kubelet base URL
 	denied          map[access]bool
 	rejectWebSocket bool
 	execHook        ExecHook
@@ -137,6 +145,7 @@ func NewServer(t testing.TB) *Server {
 		ctx:    ctx,
 		stop:   stop,
 		pods:   map[podKey]*pod{},
+		nodes:  map[string]string{},
 		denied: map[access]bool{},
 	}
 	mux := http.NewServeMux()
@@ -146,6 +155,7 @@ func NewServer(t testing.TB) *Server {
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/exec", s.serveExec)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", s.serveExec)
 	mux.HandleFunc("POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews", s.serveAccessReview)
+	s.handleProxy(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))
 	})
@@ -199,9 +209,10 @@ func (s *Server) AddPod(spec PodSpec) {
 			Name:              spec.Name,
 			UID:               types.UID(fmt.Sprintf("kubetest-%s-%s", spec.Namespace, spec.Name)),
 			CreationTimestamp: metav1.Now(),
+			Annotations:       spec.Annotations,
 		},
 		Spec:   corev1.PodSpec{NodeName: spec.Node},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: spec.IP},
 	}
 	p := &pod{obj: obj, containers: map[string]*container{}}
 	for _, cs := range spec.Containers {
@@ -211,7 +222,7 @@ func (s *Server) AddPod(spec PodSpec) {
 		if _, dup := p.containers[cs.Name]; dup {
 			s.t.Fatalf("kubetest: pod %s/%s has two containers named %q", spec.Namespace, spec.Name, cs.Name)
 		}
-		obj.Spec.Containers = append(obj.Spec.Containers, corev1.Container{Name: cs.Name, Image: "kubetest/" + cs.Name + ":latest"})
+		obj.Spec.Containers = append(obj.Spec.Containers, corev1.Container{Name: cs.Name, Image: "kubetest/" + cs.Name + ":latest", Ports: cs.Ports})
 		obj.Status.ContainerStatuses = append(obj.Status.ContainerStatuses, corev1.ContainerStatus{
 			Name:        cs.Name,
 			Image:       "kubetest/" + cs.Name + ":latest",
