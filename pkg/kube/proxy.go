@@ -60,7 +60,7 @@ func (t ProxyTarget) String() string {
 	if t.Pod == "" {
 		return "kubelet of node " + t.Node
 	}
-	return fmt.Sprintf("%s://pod %s/%s:%d", t.scheme(), t.Namespace, t.Pod, t.Port)
+	return fmt.Sprintf("pod %s/%s port %d (%s)", t.Namespace, t.Pod, t.Port, t.scheme())
 }
 
 func (t ProxyTarget) scheme() string {

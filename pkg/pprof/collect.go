@@ -231,6 +231,8 @@ func classify(ctx context.Context, req Request, path string, err error) *Failure
 		return &Failure{Reason: ReasonTimeout, Message: msg + ": raise captureTimeout or check that the program is responsive: " + err.Error()}
 	case errors.Is(err, kube.ErrProxyUnreachable):
 		return &Failure{Reason: ReasonUnreachable, Message: fmt.Sprintf("the API server could not reach %s: check the scheme (http or https) and the pod's network: %v", where, err)}
+	case strings.Contains(err.Error(), "HTTP request to an HTTPS server"):
+		return &Failure{Reason: ReasonHTTPError, Message: fmt.Sprintf("%s serves HTTPS: declare the scheme https (\"https://:%d%s\" or a port named \"https-pprof\"): %v", where, req.Target.Endpoint.Port, req.Target.basePath(), err)}
 	default:
 		return &Failure{Reason: ReasonHTTPError, Message: fmt.Sprintf("%s for %s: %v", where, path, err)}
 	}
