@@ -159,7 +159,7 @@ func pprofMux() *http.ServeMux {
 }
 
 // hostPort splits an httptest server's address.
-func hostPort(t *testing.T, url string) (string, int32) {
+func hostPort(t testing.TB, url string) (string, int32) {
 	t.Helper()
 	host, port, err := net.SplitHostPort(strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://"))
 	if err != nil {
