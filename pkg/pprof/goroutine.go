@@ -84,16 +84,35 @@ func ParseGoroutines(data []byte, opts Options) (*GoroutineSummary, error) {
 	if vi < 0 {
 		return nil, fmt.Errorf("goroutine profile: %w: no goroutine/count samples (sample types: %s)", ErrWrongProfile, sampleTypes(p))
 	}
-	// lineID numbers each distinct (function, file, line) so a stack's key
-	// is a short byte string of those numbers.
+	// Per location, once: its frames and a number for each distinct
+	// (function, file, line), so a stack's key is a short byte string of
+	// those numbers and no frame is built per goroutine.
 	lineID := map[Frame]uint32{}
-	var key []byte
+	locFrames := make([][]Frame, len(p.Location))
+	locIDs := make([][]uint32, len(p.Location))
+	for li, loc := range p.Location {
+		frames := locationFrames(loc)
+		ids := make([]uint32, len(frames))
+		for i, f := range frames {
+			id, ok := lineID[f]
+			if !ok {
+				id = uint32(len(lineID))
+				lineID[f] = id
+			}
+			ids[i] = id
+		}
+		locFrames[li], locIDs[li] = frames, ids
+	}
+	pos := newLocPos(p)
+	stackOf := func(s *profile.Sample) stackFrames { return stackFrames{s: s, pos: pos, frames: locFrames} }
+
 	type group struct {
 		count  int64
 		sample *profile.Sample
 		labels map[string]bool
 	}
 	groups := map[string]*group{}
+	var key []byte
 	var total int64
 	for _, s := range p.Sample {
 		v := s.Value[vi]
@@ -103,12 +122,7 @@ func ParseGoroutines(data []byte, opts Options) (*GoroutineSummary, error) {
 		total += v
 		key = key[:0]
 		for _, loc := range s.Location {
-			for _, f := range locationFrames(loc) {
-				id, ok := lineID[f]
-				if !ok {
-					id = uint32(len(lineID))
-					lineID[f] = id
-				}
+			for _, id := range locIDs[pos.of(loc)] {
 				key = binary.LittleEndian.AppendUint32(key, id)
 			}
 		}
@@ -138,8 +152,8 @@ func ParseGoroutines(data []byte, opts Options) (*GoroutineSummary, error) {
 	// Every group's state is counted; only the top ones keep their stacks.
 	full := make([]GoroutineGroup, len(sorted))
 	for i, g := range sorted {
-		frames := sampleFrames(g.sample)
-		full[i] = GoroutineGroup{Count: g.count, State: waitState(frames), Top: ownTop(frames)}
+		st := stackOf(g.sample)
+		full[i] = GoroutineGroup{Count: g.count, State: waitState(st), Top: ownTop(st)}
 		states[full[i].State] += g.count
 	}
 	order := make([]int, len(full))
@@ -160,11 +174,7 @@ func ParseGoroutines(data []byte, opts Options) (*GoroutineSummary, error) {
 			continue
 		}
 		gg := full[i]
-		frames := sampleFrames(sorted[i].sample)
-		if len(frames) > MaxStackFrames {
-			frames, gg.StackCut = frames[:MaxStackFrames], true
-		}
-		gg.Stack = frames
+		gg.Stack, gg.StackCut = stackOf(sorted[i].sample).collect(MaxStackFrames)
 		for l := range sorted[i].labels {
 			gg.Labels = append(gg.Labels, l)
 		}
@@ -198,12 +208,38 @@ func locationFrames(loc *profile.Location) []Frame {
 	return out
 }
 
-func sampleFrames(s *profile.Sample) []Frame {
-	var out []Frame
-	for _, loc := range s.Location {
-		out = append(out, locationFrames(loc)...)
+// stackFrames walks a sample's frames, innermost first, from the
+// per-location cache.
+type stackFrames struct {
+	s      *profile.Sample
+	pos    *locPos
+	frames [][]Frame
+}
+
+// each calls f for each frame until f returns false.
+func (sf stackFrames) each(f func(Frame) bool) {
+	for _, loc := range sf.s.Location {
+		for _, fr := range sf.frames[sf.pos.of(loc)] {
+			if !f(fr) {
+				return
+			}
+		}
 	}
-	return out
+}
+
+// collect copies at most n frames and says whether any were left out.
+func (sf stackFrames) collect(n int) ([]Frame, bool) {
+	var out []Frame
+	cut := false
+	sf.each(func(fr Frame) bool {
+		if len(out) == n {
+			cut = true
+			return false
+		}
+		out = append(out, fr)
+		return true
+	})
+	return out, cut
 }
 
 // waitStates maps the function a parked goroutine waits in to the state
@@ -251,16 +287,17 @@ func libraryFrame(fn string) bool {
 }
 
 // waitState reads a goroutine's state from its stack (innermost first).
-func waitState(frames []Frame) string {
+func waitState(frames stackFrames) string {
 	state := ""
-	for _, f := range frames {
+	frames.each(func(f Frame) bool {
 		if !libraryFrame(f.Function) {
-			break
+			return false
 		}
 		if st, ok := waitStates[f.Function]; ok && (state == "" || st != "waiting") {
 			state = st
 		}
-	}
+		return true
+	})
 	if state == "" {
 		return "running"
 	}
@@ -269,14 +306,20 @@ func waitState(frames []Frame) string {
 
 // ownTop is the innermost frame outside the runtime and standard
 // synchronisation packages, or the innermost frame when there is none.
-func ownTop(frames []Frame) string {
-	for _, f := range frames {
-		if !libraryFrame(f.Function) {
-			return f.Function
+func ownTop(frames stackFrames) string {
+	top, first := "", ""
+	frames.each(func(f Frame) bool {
+		if first == "" {
+			first = f.Function
 		}
+		if !libraryFrame(f.Function) {
+			top = f.Function
+			return false
+		}
+		return true
+	})
+	if top == "" {
+		return first
 	}
-	if len(frames) > 0 {
-		return frames[0].Function
-	}
-	return ""
+	return top
 }

@@ -122,49 +122,75 @@ type ranking struct {
 	total int64
 }
 
+// locPos maps a sample's location to its position in p.Location. The
+// runtime numbers locations 1..N in order, so the position is ID-1; other
+// writers fall back to a map built once.
+type locPos struct {
+	locs   []*profile.Location
+	sparse map[*profile.Location]int
+}
+
+func newLocPos(p *profile.Profile) *locPos {
+	lp := &locPos{locs: p.Location}
+	for i, loc := range p.Location {
+		if loc.ID != uint64(i+1) {
+			lp.sparse = make(map[*profile.Location]int, len(p.Location))
+			for j, l := range p.Location {
+				lp.sparse[l] = j
+			}
+			break
+		}
+	}
+	return lp
+}
+
+func (lp *locPos) of(loc *profile.Location) int {
+	if lp.sparse == nil {
+		return int(loc.ID - 1)
+	}
+	return lp.sparse[loc]
+}
+
 // rank aggregates sample value vi by function name. Inlined frames count as
 // their own functions, as go tool pprof shows them. Memory is one entry per
-// distinct function, time one step per frame.
+// distinct function plus one small slice per location; time one step per
+// frame.
 func rank(p *profile.Profile, vi int) ranking {
 	index := make(map[string]int, len(p.Function))
 	var funcs []FuncStat
-	// locFuncs caches, per location, the indexes of its functions
-	// (innermost first).
-	locFuncs := make(map[uint64][]int, len(p.Location))
-	funcsOf := func(loc *profile.Location) []int {
-		if ids, ok := locFuncs[loc.ID]; ok {
-			return ids
+	intern := func(name, file string) int32 {
+		i, ok := index[name]
+		if !ok {
+			i = len(funcs)
+			index[name] = i
+			funcs = append(funcs, FuncStat{Function: name, File: file})
 		}
-		ids := make([]int, 0, len(loc.Line))
+		return int32(i)
+	}
+	// locFuncs holds, per location, the indexes of its functions
+	// (innermost first); unsymbolized locations count by address.
+	locFuncs := make([][]int32, len(p.Location))
+	for li, loc := range p.Location {
+		ids := make([]int32, 0, max(len(loc.Line), 1))
 		for _, ln := range loc.Line {
 			name, file := "?", ""
 			if ln.Function != nil {
 				name, file = ln.Function.Name, ln.Function.Filename
 			}
-			i, ok := index[name]
-			if !ok {
-				i = len(funcs)
-				index[name] = i
-				funcs = append(funcs, FuncStat{Function: name, File: file})
-			}
-			ids = append(ids, i)
+			ids = append(ids, intern(name, file))
 		}
-		if len(ids) == 0 { // unsymbolized: one entry per address
-			name := fmt.Sprintf("0x%x", loc.Address)
-			i, ok := index[name]
-			if !ok {
-				i = len(funcs)
-				index[name] = i
-				funcs = append(funcs, FuncStat{Function: name})
-			}
-			ids = append(ids, i)
+		if len(ids) == 0 {
+			ids = append(ids, intern(fmt.Sprintf("0x%x", loc.Address), ""))
 		}
-		locFuncs[loc.ID] = ids
-		return ids
+		locFuncs[li] = ids
 	}
-	// seen[i] == sample number + 1 when function i was already counted in
-	// that sample's cumulative value.
-	var seen []int
+	pos := newLocPos(p)
+	// Dense arrays rather than the FuncStat structs keep the hot loop in
+	// cache. seen[i] == sample number + 1 when function i was already
+	// counted in that sample's cumulative value.
+	flat := make([]int64, len(funcs))
+	cum := make([]int64, len(funcs))
+	seen := make([]int32, len(funcs))
 	var total int64
 	for si, s := range p.Sample {
 		if vi >= len(s.Value) {
@@ -175,21 +201,22 @@ func rank(p *profile.Profile, vi int) ranking {
 			continue
 		}
 		total += v
+		mark := int32(si + 1)
 		for li, loc := range s.Location {
-			ids := funcsOf(loc)
-			if len(seen) < len(funcs) {
-				seen = append(seen, make([]int, len(funcs)-len(seen))...)
+			ids := locFuncs[pos.of(loc)]
+			if li == 0 {
+				flat[ids[0]] += v
 			}
-			for k, id := range ids {
-				if li == 0 && k == 0 {
-					funcs[id].Flat += v
-				}
-				if seen[id] != si+1 {
-					seen[id] = si + 1
-					funcs[id].Cum += v
+			for _, id := range ids {
+				if seen[id] != mark {
+					seen[id] = mark
+					cum[id] += v
 				}
 			}
 		}
+	}
+	for i := range funcs {
+		funcs[i].Flat, funcs[i].Cum = flat[i], cum[i]
 	}
 	return ranking{funcs: funcs, total: total}
 }
