@@ -56,6 +56,7 @@ type ProxyTarget struct {
 	Node string
 }
 
+// String names the target for messages.
 func (t ProxyTarget) String() string {
 	if t.Pod == "" {
 		return "kubelet of node " + t.Node
@@ -129,6 +130,7 @@ type ProxyError struct {
 	Cause   error // the transport error, if any
 }
 
+// Error says what was asked of whom, what went wrong and who said so.
 func (e *ProxyError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "GET %s on %s: %v", e.Path, e.Target, e.Kind)

@@ -49,6 +49,7 @@ type Failure struct {
 	Message string `json:"message"`
 }
 
+// Error makes a Failure usable as an error.
 func (f *Failure) Error() string { return string(f.Reason) + ": " + f.Message }
 
 // Target is where profiles are fetched from: a pod's declared endpoint, or
@@ -74,6 +75,7 @@ func (t Target) basePath() string {
 	return strings.TrimRight(t.Endpoint.Path, "/")
 }
 
+// String names the target for messages.
 func (t Target) String() string {
 	if t.Pod == "" {
 		return "the kubelet of node " + t.Node

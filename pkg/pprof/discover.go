@@ -35,7 +35,7 @@ const (
 	DefaultPath = "/debug/pprof"
 )
 
-// PortNames are the container port names that declare pprof, with the
+// portNames are the container port names that declare pprof, with the
 // scheme each implies.
 var portNames = []struct{ name, scheme string }{
 	{"pprof", "http"}, {"http-pprof", "http"}, {"https-pprof", "https"},

@@ -50,7 +50,9 @@ func main() {
 	if err != nil {
 		log.Fatalf("listen: %v", err)
 	}
-	fmt.Fprintf(os.Stdout, "listening on %s\n", ln.Addr())
+	if _, err := fmt.Fprintf(os.Stdout, "listening on %s\n", ln.Addr()); err != nil {
+		log.Fatalf("announce the address: %v", err)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.Serve(ln))
 }
@@ -72,7 +74,7 @@ func burnCPU() {
 			x ^= x << 17
 		}
 		if x == 0 { // never: keeps the loop from being optimised away
-			fmt.Fprint(os.Stderr, "")
+			_, _ = fmt.Fprint(os.Stderr, "")
 		}
 	}
 }
