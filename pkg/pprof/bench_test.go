@@ -19,6 +19,7 @@ import (
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
 	sc "github.com/seed/stackcapture/pkg/pprof"
+	"github.com/seed/stackcapture/pkg/pprof/pproftest"
 )
 
 // syntheticProfile builds a profile of random stacks over a large program:
@@ -253,4 +254,31 @@ func BenchmarkProxyRequestSent(b *testing.B) {
 		sent += (<-arrived).Sub(start)
 	}
 	b.ReportMetric(float64(sent.Nanoseconds())/float64(b.N), "sent-ns/op")
+}
+
+// BenchmarkCollectCPUOverWindow captures a 1 s CPU profile of the real
+// target through client-go and kubetest's pods/proxy, and reports how much
+// longer than the window the whole collection (fetch and summary) takes.
+func BenchmarkCollectCPUOverWindow(b *testing.B) {
+	target := pproftest.Start(b, pproftest.Options{Parked: 1000})
+	srv := kubetest.NewServer(b)
+	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "api-0", IP: target.Host,
+		Containers: []kubetest.ContainerSpec{{Name: "api"}}})
+	client, err := kube.NewForConfig(srv.RESTConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := sc.Request{Kind: sc.KindCPU, Window: time.Second, MaxBytes: 16 << 20, Target: sc.Target{Namespace: "shop", Pod: "api-0",
+		Endpoint: sc.Endpoint{Container: "api", Scheme: "http", Port: target.Port, Path: sc.DefaultPath}}}
+	var over time.Duration
+	for b.Loop() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ev := sc.Collect(ctx, client, req)
+		cancel()
+		if ev.Failure != nil || ev.CPU.TopFlat[0].Function != pproftest.BurnFunc {
+			b.Fatalf("failure %v, summary %+v", ev.Failure, ev.CPU)
+		}
+		over += ev.Took - time.Second
+	}
+	b.ReportMetric(float64(over.Nanoseconds())/float64(b.N), "over-window-ns/op")
 }

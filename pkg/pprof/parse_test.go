@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -297,3 +298,18 @@ func TestGoroutinesOfThisProcess(t *testing.T) {
 
 //go:noinline
 func parkHere(gate chan struct{}) { <-gate }
+
+func TestGoroutineDeepStackCut(t *testing.T) {
+	frames := []string{"runtime.gopark", "runtime.chanrecv", "runtime.chanrecv1"}
+	for i := range sc.MaxStackFrames + 10 {
+		frames = append(frames, fmt.Sprintf("main.level%d", i))
+	}
+	s, err := sc.ParseGoroutines(encode(t, build(goroutineTypes, 0, []stack{{frames: frames, values: []int64{5}}})), sc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.Groups[0]
+	if len(g.Stack) != sc.MaxStackFrames || !g.StackCut || g.Stack[0].Function != "runtime.gopark" || g.Top != "main.level0" || g.State != "chan receive" || g.Count != 5 {
+		t.Errorf("group: %d frames, cut %v, top %s, state %s", len(g.Stack), g.StackCut, g.Top, g.State)
+	}
+}

@@ -1,6 +1,7 @@
 // Package kubetest runs an in-process Kubernetes API server for tests. It
 // speaks the real wire protocol client-go uses — pod JSON, metav1.Status
-// errors, pods/log, SelfSubjectAccessReview, /version and exec over both
+// errors, pods/log, pods/proxy and nodes/proxy (forwarded to PodSpec.IP or
+// AddNode's URL), SelfSubjectAccessReview, /version and exec over both
 // WebSocket (v4.channel.k8s.io) and SPDY, the latter two served by the
 // kubelet's own streaming code from k8s.io/cri-streaming — so code under test
 // uses a real client against it, not a mock.
@@ -21,7 +22,7 @@
 //	client, err := kube.NewForConfig(srv.RESTConfig())
 //
 // Fault injection: Deny("create", "pods", "exec") (403 and a denying access
-// review), DeletePod (404), RejectWebSocket(true) (forces SPDY fallback),
+// review; Deny("get", "pods", "proxy") for the proxy), DeletePod (404), RejectWebSocket(true) (forces SPDY fallback),
 // OnExec (observe, hold or fail execs; ExecStats counts them). The server
 // offers WebSocket protocol v4 only (v5 exists only behind a real API
 // server), which cannot signal the end of stdin: scripts sent on stdin must
