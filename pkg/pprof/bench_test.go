@@ -56,25 +56,32 @@ func syntheticProfile(types []*profile.ValueType, nFuncs, nLocs, nSamples int, s
 }
 
 // cpuProfileOfSize grows a synthetic CPU profile until its gzipped bytes
-// reach size.
-func cpuProfileOfSize(tb testing.TB, size int) []byte {
+// reach size; the program's size scales with it (100,000 locations and
+// 20,000 functions at 10 MB). It returns the bytes and the function count.
+func cpuProfileOfSize(tb testing.TB, size int) ([]byte, int) {
 	tb.Helper()
-	for n := 95_000; ; n += n / 4 {
-		data := encode(tb, syntheticProfile(cpuTypes, 20_000, 100_000, n, 1))
+	nLocs := min(100_000, size/100)
+	nFuncs := nLocs / 5
+	for n := max(size/110, 5000); ; n += n / 4 {
+		data := encode(tb, syntheticProfile(cpuTypes, nFuncs, nLocs, n, 1))
 		if len(data) >= size {
-			return data
+			return data, nFuncs
 		}
 	}
 }
 
-// TestParseLargeCPUBounded parses a 10 MB CPU profile and checks the
+// TestParseLargeCPUBounded parses a 10 MB CPU profile (1 MB under -race) and checks the
 // summary stays the configured size and the parse allocates within a
 // fixed multiple of the decompressed profile.
 func TestParseLargeCPUBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 10 MB profile")
 	}
-	data := cpuProfileOfSize(t, 10<<20)
+	size := 10 << 20
+	if raceEnabled { // same invariants on 1 MB: 10 MB takes minutes under -race
+		size = 1 << 20
+	}
+	data, nFuncs := cpuProfileOfSize(t, size)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	s, err := sc.ParseCPU(data, sc.Options{Top: 30})
@@ -82,7 +89,7 @@ func TestParseLargeCPUBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.TopFlat) != 30 || len(s.TopCum) != 30 || s.Functions < 19_000 {
+	if len(s.TopFlat) != 30 || len(s.TopCum) != 30 || s.Functions < nFuncs*9/10 {
 		t.Errorf("summary: %d flat, %d cum, %d functions", len(s.TopFlat), len(s.TopCum), s.Functions)
 	}
 	for i := 1; i < len(s.TopCum); i++ {
@@ -91,7 +98,7 @@ func TestParseLargeCPUBounded(t *testing.T) {
 		}
 	}
 	alloc := after.TotalAlloc - before.TotalAlloc
-	t.Logf("10 MB profile (%d bytes gzipped): %d functions, allocated %d MB", len(data), s.Functions, alloc>>20)
+	t.Logf("profile of %d bytes gzipped: %d functions, allocated %d MB", len(data), s.Functions, alloc>>20)
 	if alloc > 30*uint64(len(data)) {
 		t.Errorf("parse allocated %d bytes for %d gzipped: more than 30×", alloc, len(data))
 	}
@@ -120,7 +127,7 @@ func loopWithCPU(b *testing.B, f func()) {
 }
 
 func BenchmarkParseCPU10MB(b *testing.B) {
-	data := cpuProfileOfSize(b, 10<<20)
+	data, _ := cpuProfileOfSize(b, 10<<20)
 	b.ReportMetric(float64(len(data)), "profile-bytes")
 	b.Run("summary", func(b *testing.B) {
 		loopWithCPU(b, func() {
