@@ -256,18 +256,18 @@ func TestCollectFailures(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(srv)
 			}
-			kind, max, timeout := tc.kind, tc.max, tc.timeout
+			kind, limit, timeout := tc.kind, tc.max, tc.timeout
 			if kind == "" {
 				kind = pprof.KindGoroutines
 			}
-			if max == 0 {
-				max = maxBytes
+			if limit == 0 {
+				limit = maxBytes
 			}
 			if timeout == 0 {
 				timeout = time.Minute
 			}
 			started := time.Now()
-			ev := collect(t, client, pprof.Request{Kind: kind, Target: tgt, MaxBytes: max}, timeout)
+			ev := collect(t, client, pprof.Request{Kind: kind, Target: tgt, MaxBytes: limit}, timeout)
 			if ev.Failure == nil {
 				t.Fatalf("no failure; evidence %+v", ev)
 			}
@@ -275,8 +275,8 @@ func TestCollectFailures(t *testing.T) {
 			if ev.Failure.Reason != tc.reason || !strings.Contains(ev.Failure.Message, tc.says) {
 				t.Errorf("failure = %s: %s\nwant reason %s saying %q", ev.Failure.Reason, ev.Failure.Message, tc.reason, tc.says)
 			}
-			if tc.reason == pprof.ReasonTruncated && int64(len(ev.Raw)) != max {
-				t.Errorf("truncated raw = %d bytes, want the first %d", len(ev.Raw), max)
+			if tc.reason == pprof.ReasonTruncated && int64(len(ev.Raw)) != limit {
+				t.Errorf("truncated raw = %d bytes, want the first %d", len(ev.Raw), limit)
 			}
 			if tc.reason == pprof.ReasonTimeout && time.Since(started) > timeout+10*time.Second {
 				t.Errorf("timed out after %s, bound was %s", time.Since(started), timeout)

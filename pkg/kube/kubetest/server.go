@@ -22,7 +22,8 @@
 //	client, err := kube.NewForConfig(srv.RESTConfig())
 //
 // Fault injection: Deny("create", "pods", "exec") (403 and a denying access
-// review; Deny("get", "pods", "proxy") for the proxy), DeletePod (404), RejectWebSocket(true) (forces SPDY fallback),
+// review; Deny("get", "pods", "proxy") for the proxy), DeletePod (404),
+// RejectWebSocket(true) (forces SPDY fallback),
 // OnExec (observe, hold or fail execs; ExecStats counts them). The server
 // offers WebSocket protocol v4 only (v5 exists only behind a real API
 // server), which cannot signal the end of stdin: scripts sent on stdin must
