@@ -166,7 +166,7 @@ var _ Proxier = (*Client)(nil)
 // errorBodyLimit bounds how much of a failed answer is read for its message.
 const errorBodyLimit = 64 << 10
 
-// messageLimit bounds how much of a target's error body goes into a message.
+// messageLimit bounds how much of an error body goes into a message.
 const messageLimit = 300
 
 // ProxyGet sends GET req.Path to the target through the API server
@@ -256,7 +256,7 @@ func classifyProxyAnswer(req ProxyRequest, code int, contentType string, body []
 	pe := &ProxyError{Target: req.Target, Path: req.Path, StatusCode: code}
 	if st, ok := apiServerStatus(contentType, body); ok {
 		pe.FromAPIServer = true
-		pe.Message = st.Message
+		pe.Message = excerpt([]byte(st.Message))
 		switch {
 		case code == http.StatusForbidden:
 			f := &ForbiddenError{Verb: "get", Resource: "pods", Subresource: "proxy", Namespace: req.Target.Namespace, Cause: pe}

@@ -149,6 +149,14 @@ func Collect(ctx context.Context, proxy kube.Proxier, req Request) *Evidence {
 	if len(query) > 0 {
 		ev.Path += "?" + query.Encode()
 	}
+	if dl, ok := ctx.Deadline(); ok && req.Kind == KindCPU {
+		if left, need := time.Until(dl), time.Duration(WindowSeconds(req.Window))*time.Second; left <= need {
+			ev.Failure = &Failure{Reason: ReasonTimeout, Message: fmt.Sprintf(
+				"the CPU profile takes %s but only %s of the capture timeout are left: raise captureTimeout above the sample window (whole seconds for Go)",
+				need, left.Round(time.Millisecond))}
+			return ev
+		}
+	}
 	resp, err := proxy.ProxyGet(ctx, kube.ProxyRequest{Target: req.Target.proxyTarget(), Path: path, Query: query, MaxBytes: req.MaxBytes})
 	if err != nil {
 		ev.Failure = classify(ctx, req, ev.Path, err)

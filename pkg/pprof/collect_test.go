@@ -221,6 +221,8 @@ func TestCollectFailures(t *testing.T) {
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
 		}, timeout: 300 * time.Millisecond, reason: pprof.ReasonTimeout, says: "before the capture timeout"},
+		{name: "capture timeout shorter than the CPU window", handler: pprofMux().ServeHTTP, kind: pprof.KindCPU,
+			timeout: 500 * time.Millisecond, reason: pprof.ReasonTimeout, says: "raise captureTimeout above the sample window"},
 		{name: "truncated", handler: func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write(make([]byte, 3<<20))
 		}, max: 1 << 20, reason: pprof.ReasonTruncated, says: "maxOutputBytes"},

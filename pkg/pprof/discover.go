@@ -63,6 +63,10 @@ type Endpoint struct {
 	Source string `json:"source"`
 }
 
+// maxDeclaration bounds an annotation value: a URL without a host is
+// short, and the value is quoted back in error messages.
+const maxDeclaration = 256
+
 // ContainerAnnotation is the per-container annotation key.
 func ContainerAnnotation(container string) string { return Annotation + "." + container }
 
@@ -84,6 +88,9 @@ func Discover(pod *kube.PodInfo, container string) (Endpoint, error) {
 		v, ok := pod.Annotations[key]
 		if !ok {
 			continue
+		}
+		if len(v) > maxDeclaration {
+			return Endpoint{}, fmt.Errorf("container %q of pod %s/%s: annotation %s: %w: %d bytes, at most %d", c.Name, pod.Namespace, pod.Name, key, ErrBadEndpoint, len(v), maxDeclaration)
 		}
 		ep, err := parseDeclaration(strings.TrimSpace(v), ports)
 		if err != nil {

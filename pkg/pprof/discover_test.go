@@ -61,6 +61,7 @@ func TestDiscover(t *testing.T) {
 		{name: "URL without a port", annotations: map[string]string{pprof.Annotation: "http:///debug/pprof"}, err: pprof.ErrBadEndpoint, says: "no port"},
 		{name: "query in the path", annotations: map[string]string{pprof.Annotation: ":6060/debug/pprof?x=1"}, err: pprof.ErrBadEndpoint, says: "plain path"},
 		{name: "empty value", annotations: map[string]string{pprof.Annotation: ""}, err: pprof.ErrBadEndpoint},
+		{name: "huge value is refused, not echoed", annotations: map[string]string{pprof.Annotation: "http://:6060/" + strings.Repeat("a", 100_000)}, err: pprof.ErrBadEndpoint, says: "at most 256"},
 		{name: "unknown container", container: "nope", annotations: map[string]string{pprof.Annotation: "6060"}, err: kube.ErrContainerNotFound},
 	}
 	for _, tc := range tests {
@@ -74,7 +75,7 @@ func TestDiscover(t *testing.T) {
 			}
 			got, err := pprof.Discover(pod, tc.container)
 			if tc.err != nil {
-				if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.says) {
+				if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.says) || len(err.Error()) > 1000 {
 					t.Fatalf("err = %v, want %v saying %q", err, tc.err, tc.says)
 				}
 				return
