@@ -6,6 +6,7 @@ go 1.26.8
 ignore ./node_modules
 
 require (
+	github.com/google/pprof v0.0.0-20261016150608-1facf8f91b50
 	github.com/grafana/grafana-plugin-sdk-go v0.298.0
 	github.com/magefile/mage v1.17.2
 	k8s.io/api v0.36.1

@@ -25,6 +25,8 @@ type PodInfo struct {
 	// DefaultContainer is the kubectl.kubernetes.io/default-container
 	// annotation, if set.
 	DefaultContainer string
+	// PodNetwork holds the pod's address, annotations and named ports.
+	PodNetwork
 }
 
 // ContainerInfo describes one of the pod's (regular) containers.
@@ -86,6 +88,7 @@ func podInfoFrom(pod *corev1.Pod) *PodInfo {
 		Phase:            string(pod.Status.Phase),
 		DefaultContainer: pod.Annotations[defaultContainerAnnotation],
 		Containers:       make([]ContainerInfo, 0, len(pod.Spec.Containers)),
+		PodNetwork:       podNetworkFrom(pod),
 	}
 	for _, spec := range pod.Spec.Containers {
 		ci := ContainerInfo{Name: spec.Name, Image: spec.Image}

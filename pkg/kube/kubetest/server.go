@@ -1,6 +1,7 @@
 // Package kubetest runs an in-process Kubernetes API server for tests. It
 // speaks the real wire protocol client-go uses — pod JSON, metav1.Status
-// errors, pods/log, SelfSubjectAccessReview, /version and exec over both
+// errors, pods/log, pods/proxy and nodes/proxy (forwarded to PodSpec.IP or
+// AddNode's URL), SelfSubjectAccessReview, /version and exec over both
 // WebSocket (v4.channel.k8s.io) and SPDY, the latter two served by the
 // kubelet's own streaming code from k8s.io/cri-streaming — so code under test
 // uses a real client against it, not a mock.
@@ -21,7 +22,8 @@
 //	client, err := kube.NewForConfig(srv.RESTConfig())
 //
 // Fault injection: Deny("create", "pods", "exec") (403 and a denying access
-// review), DeletePod (404), RejectWebSocket(true) (forces SPDY fallback),
+// review; Deny("get", "pods", "proxy") for the proxy), DeletePod (404),
+// RejectWebSocket(true) (forces SPDY fallback),
 // OnExec (observe, hold or fail execs; ExecStats counts them). The server
 // offers WebSocket protocol v4 only (v5 exists only behind a real API
 // server), which cannot signal the end of stdin: scripts sent on stdin must
@@ -61,6 +63,11 @@ type PodSpec struct {
 	Name       string
 	Node       string
 	Containers []ContainerSpec
+	// IP is status.podIP: the address pods/proxy forwards to (loopback is
+	// fine here; a real API server refuses it).
+	IP string
+	// Annotations are the pod's metadata.annotations.
+	Annotations map[string]string
 }
 
 // ContainerSpec describes a container and how commands "run in" it behave.
@@ -75,6 +82,8 @@ type ContainerSpec struct {
 	// each line with the time it first saw the line, like the kubelet stamps
 	// container output, and answers sinceTime from those stamps.
 	LogFile string
+	// Ports are the container's declared ports (spec.containers[].ports).
+	Ports []corev1.ContainerPort
 }
 
 // ExecEvent describes an exec request that reached a container.
@@ -106,6 +115,7 @@ type Server struct {
 
 	mu              sync.Mutex
 	pods            map[podKey]*pod
+	nodes           map[string]string // node name → kubelet base URL
 	denied          map[access]bool
 	rejectWebSocket bool
 	execHook        ExecHook
@@ -137,6 +147,7 @@ func NewServer(t testing.TB) *Server {
 		ctx:    ctx,
 		stop:   stop,
 		pods:   map[podKey]*pod{},
+		nodes:  map[string]string{},
 		denied: map[access]bool{},
 	}
 	mux := http.NewServeMux()
@@ -146,6 +157,7 @@ func NewServer(t testing.TB) *Server {
 	mux.HandleFunc("GET /api/v1/namespaces/{ns}/pods/{name}/exec", s.serveExec)
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", s.serveExec)
 	mux.HandleFunc("POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews", s.serveAccessReview)
+	s.handleProxy(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))
 	})
@@ -199,9 +211,10 @@ func (s *Server) AddPod(spec PodSpec) {
 			Name:              spec.Name,
 			UID:               types.UID(fmt.Sprintf("kubetest-%s-%s", spec.Namespace, spec.Name)),
 			CreationTimestamp: metav1.Now(),
+			Annotations:       spec.Annotations,
 		},
 		Spec:   corev1.PodSpec{NodeName: spec.Node},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: spec.IP},
 	}
 	p := &pod{obj: obj, containers: map[string]*container{}}
 	for _, cs := range spec.Containers {
@@ -211,7 +224,7 @@ func (s *Server) AddPod(spec PodSpec) {
 		if _, dup := p.containers[cs.Name]; dup {
 			s.t.Fatalf("kubetest: pod %s/%s has two containers named %q", spec.Namespace, spec.Name, cs.Name)
 		}
-		obj.Spec.Containers = append(obj.Spec.Containers, corev1.Container{Name: cs.Name, Image: "kubetest/" + cs.Name + ":latest"})
+		obj.Spec.Containers = append(obj.Spec.Containers, corev1.Container{Name: cs.Name, Image: "kubetest/" + cs.Name + ":latest", Ports: cs.Ports})
 		obj.Status.ContainerStatuses = append(obj.Status.ContainerStatuses, corev1.ContainerStatus{
 			Name:        cs.Name,
 			Image:       "kubetest/" + cs.Name + ":latest",

@@ -58,6 +58,10 @@ func TestRawResponses(t *testing.T) {
 		{"exec needs a container name", http.MethodPost, "p/exec?stdout=true&command=true", [3]string{}, 400, metav1.StatusReasonBadRequest},
 		{"log of unknown container", http.MethodGet, "p/log?container=zz", [3]string{}, 400, metav1.StatusReasonBadRequest},
 		{"denied exec", http.MethodPost, "p/exec?container=a&stdout=true&command=true", [3]string{"create", "pods", "exec"}, 403, metav1.StatusReasonForbidden},
+		{"proxy to a pod without an IP", http.MethodGet, "http:p:6060/proxy/debug/pprof/", [3]string{}, 400, metav1.StatusReasonBadRequest},
+		{"proxy with a bad scheme", http.MethodGet, "ftp:p:6060/proxy/", [3]string{}, 400, metav1.StatusReasonBadRequest},
+		{"proxy to an unknown pod", http.MethodGet, "http:nope:6060/proxy/", [3]string{}, 404, metav1.StatusReasonNotFound},
+		{"denied proxy", http.MethodGet, "http:p:6060/proxy/debug/pprof/", [3]string{"get", "pods", "proxy"}, 403, metav1.StatusReasonForbidden},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
