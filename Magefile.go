@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/build"
 	"github.com/magefile/mage/mg"
@@ -212,11 +213,16 @@ func Fuzz() error {
 	return nil
 }
 
+// run runs one command with the output shown, and says how long it took: the CI budget is
+// read off these lines.
 func run(name string, args ...string) error {
 	fmt.Println("+", name, args)
+	start := time.Now()
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	fmt.Printf("+ took %s: %s %v\n", time.Since(start).Round(time.Second), name, args)
+	if err != nil {
 		return fmt.Errorf("%s %v: %w", name, args, err)
 	}
 	return nil
