@@ -20,7 +20,9 @@ const defaultClkTck = 100
 // name with InDump false. Dump threads missing from the end sample have no CPU figure and
 // are left out.
 func Analyze(rec *JVMRecord, dump *Dump, topN int) Process {
-	p := Process{PID: rec.PID, Command: rec.Command, DumpSource: rec.DumpSource, Truncated: rec.Truncated}
+	// The command line is stored and shown to every viewer of the capture: secrets in it
+	// (-Ddb.password=…, --token=…) are masked here, where it enters the result.
+	p := Process{PID: rec.PID, Command: MaskSecrets(rec.Command), DumpSource: rec.DumpSource, Truncated: rec.Truncated}
 	errs := append([]string(nil), rec.Errors...)
 	if dump != nil {
 		p.JVM = dump.JVM
