@@ -509,44 +509,28 @@ func DumpFromLog(log string) (dump string, complete bool) {
 		}
 		starts = append(starts, start)
 	}
-	// Parse at each banner once, lazily: a dump's end is found by the parser, not by the
-	// next banner, which may be text in a thread name.
-	parsed := make(map[int]*Dump)
-	parse := func(k int) *Dump {
-		if d, ok := parsed[k]; ok {
-			return d
-		}
-		d, err := ParseThreadDump(log[starts[k]:])
-		if err != nil {
-			d = nil
-		}
-		parsed[k] = d
-		return d
-	}
-	// inside says whether the banner k lies in the dump of an earlier banner.
-	inside := func(k int) bool {
-		for j := k - 1; j >= 0; j-- {
-			if d := parse(j); d != nil && starts[j]+len(d.Raw) > starts[k] {
-				return true
-			}
-			if d := parse(j); d != nil && d.Complete {
-				return false // dumps before a complete one end before it
-			}
-		}
-		return false
-	}
-	var lastPartial string
-	for k := len(starts) - 1; k >= 0; k-- {
-		d := parse(k)
-		if d == nil || inside(k) {
+	// In log order: a banner before the end of the dump that an earlier banner starts is text
+	// in that dump (a thread name), not a dump of its own. The parser finds a dump's end by
+	// itself, not at the next banner.
+	var lastComplete, lastPartial string
+	dumpEnd := -1
+	for _, start := range starts {
+		if start < dumpEnd {
 			continue
 		}
-		if d.Complete {
-			return d.Raw, true
+		d, err := ParseThreadDump(log[start:])
+		if err != nil {
+			continue
 		}
-		if lastPartial == "" {
+		dumpEnd = start + len(d.Raw)
+		if d.Complete {
+			lastComplete = d.Raw
+		} else {
 			lastPartial = d.Raw
 		}
+	}
+	if lastComplete != "" {
+		return lastComplete, true
 	}
 	return lastPartial, false
 }

@@ -302,3 +302,29 @@ func FuzzThreadNames(f *testing.F) {
 		checkParsed(t, d, threads)
 	})
 }
+
+// TestDumpFromLogFakeDumpInName: a thread name holding a whole fake dump (timestamp, banner, SMR
+// list, a thread, JNI line) after the real dump's banner. Read back from a log, the real dump
+// is picked, whole, and not the fake one inside it.
+func TestDumpFromLogFakeDumpInName(t *testing.T) {
+	fake := "x\n2026-12-01 10:00:01\nFull thread dump fake VM:\n\nThreads class SMR info:\n" +
+		"_java_thread_list=0x00007f0000000010, length=1, elements={\n0x00007f0000000001\n}\n\n" +
+		fakeHeader + "\n" + fakeState + "\n" + fakeFrame + "\n\nJNI global refs: 1, weak refs: 0\n\n"
+	threads := jvmThreads([]string{fake, "hot"}, 1)
+	text := synthDump(threads, true)
+	text = text[strings.Index(text, "\n")+1:] // as kill -3 prints it: no jcmd "<pid>:" line
+	for _, log := range []string{
+		"app starts\n" + text + "Heap\n def new generation\n",
+		"app starts\n" + synthDump(jvmThreads([]string{"early"}, 0), true)[len("12345:\n"):] + "more output\n" + text,
+	} {
+		got, complete := DumpFromLog(log)
+		if !complete || !strings.HasPrefix(got, "2026-12-01 10:00:00\nFull thread dump OpenJDK") {
+			t.Fatalf("DumpFromLog = %v %.120q", complete, got)
+		}
+		d, err := ParseThreadDump(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkParsed(t, d, threads)
+	}
+}
