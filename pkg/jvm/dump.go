@@ -268,7 +268,9 @@ const (
 //     (header, state, frames, blank line, a new quote) cannot be told apart by text alone: it
 //     is then kept as a thread, so that every real thread keeps its own frames (a guess that
 //     merges threads would give one thread another's stack), and the dump is marked ambiguous
-//     so that Analyze can decide again with the tids.
+//     so that Analyze can decide again with the tids. The tids are no proof: a JVM running
+//     as PID 1 has a thread with tid 1 (its launcher), the nid a fake header would guess;
+//     only the SMR list rules such a header out.
 func findThreads(lines []line, from int, smr map[string]bool, javaThreads int, tids map[int]bool) foundThreads {
 	type candidate struct {
 		line   int
