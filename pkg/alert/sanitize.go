@@ -33,12 +33,12 @@ const (
 // that the value is not whole and how big it was.
 func cutMarker(n int) string { return fmt.Sprintf("… [cut, %d bytes]", n) }
 
-// capValue returns s when it fits in max bytes, else a prefix (whole runes) with the cut marker.
-func capValue(s string, max int) string {
-	if len(s) <= max {
+// capValue returns s when it fits in limit bytes, else a prefix (whole runes) with the cut marker.
+func capValue(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
-	return cutAtRune(s, max) + cutMarker(len(s))
+	return cutAtRune(s, limit) + cutMarker(len(s))
 }
 
 // SafeURL returns raw when it is an absolute http or https URL, else "". Only such URLs are
