@@ -23,6 +23,9 @@ type Dump struct {
 	// Problems says what of the dump could not be read with certainty, for the capture's error.
 	Problems []string
 
+	// unseen: the SMR list names Java threads the dump does not show (it was cut, or a banner
+	// inside a thread name was taken for the start of the next dump).
+	unseen bool
 	// ambiguous: without the SMR list, the text alone decided between thread headers and
 	// header-like text in thread names; the /proc tids may tell them apart (see Analyze).
 	ambiguous bool
@@ -74,7 +77,7 @@ func ParseThreadDumpTIDs(text string, tids map[int]bool) (*Dump, error) {
 		smr, d.JavaThreads, bodyFrom = parseSMR(lines, bodyFrom)
 	}
 	found := findThreads(lines, bodyFrom, smr, d.JavaThreads, tids)
-	d.ambiguous = found.ambiguous
+	d.ambiguous, d.unseen = found.ambiguous, found.unseen
 	d.Problems = found.problems
 
 	d.Threads = make([]Thread, 0, len(found.blocks))
@@ -230,6 +233,7 @@ type foundThreads struct {
 	end       int  // first line after the threads: the "JNI global refs" line when jni
 	jni       bool // the threads ended with the "JNI global refs" line
 	ambiguous bool
+	unseen    bool // some threads of the SMR list were not seen
 	problems  []string
 }
 
@@ -314,6 +318,7 @@ func findThreads(lines []line, from int, smr map[string]bool, javaThreads int, t
 			}
 		}
 		// A cut-off dump lists threads it never printed: the list still tells real from fake.
+		res.unseen = len(seen) < javaThreads
 		useSMR = useSMR || len(seen) > 0
 	}
 	if !res.jni {
@@ -484,6 +489,9 @@ func mustNID(s string) int {
 	return t.NativeID
 }
 
+// maxUncutReads bounds how often DumpFromLog reads a dump past the next banner.
+const maxUncutReads = 8
+
 // DumpFromLog picks the LAST complete thread dump out of a container log read back after
 // kill -3 (application output may come before, between and after dumps). When no dump is
 // complete it returns the last partial one with complete false; "" when there is none.
@@ -512,15 +520,30 @@ func DumpFromLog(log string) (dump string, complete bool) {
 		starts = append(starts, start)
 	}
 	// In log order: a banner before the end of the dump that an earlier banner starts is text
-	// in that dump (a thread name), not a dump of its own. The parser finds a dump's end by
-	// itself, not at the next banner.
+	// in that dump (a thread name), not a dump of its own. Each dump is first read up to the
+	// next banner, which keeps the work linear in the log; only a dump whose SMR list still
+	// misses threads at that banner (a banner inside one of its names) is read again
+	// to its own end, a bounded number of times so that a log full of banners stays cheap.
 	var lastComplete, lastPartial string
-	dumpEnd := -1
-	for _, start := range starts {
+	dumpEnd, uncut := -1, 0
+	for k, start := range starts {
 		if start < dumpEnd {
 			continue
 		}
-		d, err := ParseThreadDump(log[start:])
+		next := len(log)
+		for _, s := range starts[k+1:] {
+			if s > start {
+				next = s
+				break
+			}
+		}
+		d, err := ParseThreadDump(log[start:next])
+		if err == nil && d.unseen && next < len(log) && uncut < maxUncutReads {
+			uncut++
+			if whole, err := ParseThreadDump(log[start:]); err == nil {
+				d = whole
+			}
+		}
 		if err != nil {
 			continue
 		}

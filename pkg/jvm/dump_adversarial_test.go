@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fakeThread is a thread of a synthetic HotSpot dump.
@@ -327,4 +328,33 @@ func TestDumpFromLogFakeDumpInName(t *testing.T) {
 		}
 		checkParsed(t, d, threads)
 	}
+}
+
+// TestDumpFromLogManyBanners: an application that prints "Full thread dump" lines by the ten
+// thousand does not make reading the log quadratic; the real dump after them is found.
+func TestDumpFromLogManyBanners(t *testing.T) {
+	threads := jvmThreads([]string{"hot"}, 0)
+	real := synthDump(threads, true)
+	log := strings.Repeat("Full thread dump fake:\nThreads class SMR info:\n_java_thread_list=0x1, length=1, elements={\n0x00007f4b0000a000\n", 20_000) +
+		real[len("12345:\n"):]
+	done := make(chan struct{})
+	var got string
+	var complete bool
+	go func() {
+		defer close(done)
+		got, complete = DumpFromLog(log)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second): // a failure guard: linear work takes milliseconds
+		t.Fatal("DumpFromLog did not return within 60s over 20,000 banners")
+	}
+	if !complete {
+		t.Fatalf("no complete dump found")
+	}
+	d, err := ParseThreadDump(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParsed(t, d, threads)
 }
