@@ -3,6 +3,7 @@ package jvm
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -357,4 +358,24 @@ func TestDumpFromLogManyBanners(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkParsed(t, d, threads)
+}
+
+// BenchmarkParseThreadDumpHostile: a JDK 17 dump of 2,000 threads, a tenth with hostile names.
+func BenchmarkParseThreadDumpHostile(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	names := make([]string, 2000)
+	for i := range names {
+		names[i] = "worker-" + strconv.Itoa(i)
+		if i%10 == 0 {
+			names[i] = hostileName(r)
+		}
+	}
+	text := synthDump(jvmThreads(names, 0), true)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if _, err := ParseThreadDump(text); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
