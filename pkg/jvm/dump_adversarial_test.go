@@ -335,9 +335,9 @@ func TestDumpFromLogFakeDumpInName(t *testing.T) {
 // thousand does not make reading the log quadratic; the real dump after them is found.
 func TestDumpFromLogManyBanners(t *testing.T) {
 	threads := jvmThreads([]string{"hot"}, 0)
-	real := synthDump(threads, true)
+	realDump := synthDump(threads, true)
 	log := strings.Repeat("Full thread dump fake:\nThreads class SMR info:\n_java_thread_list=0x1, length=1, elements={\n0x00007f4b0000a000\n", 20_000) +
-		real[len("12345:\n"):]
+		realDump[len("12345:\n"):]
 	done := make(chan struct{})
 	var got string
 	var complete bool
