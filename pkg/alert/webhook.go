@@ -152,7 +152,7 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 		seen    = make(map[[3]string]bool)
 	)
 	for _, a := range w.Alerts {
-		alertName := a.Labels["alertname"]
+		alertName := capValue(a.Labels["alertname"], MaxLabelValueBytes)
 		ns := lookup(a.Labels, names.Namespace, "namespace")
 		pod := lookup(a.Labels, names.Pod, "pod")
 		container := lookup(a.Labels, names.Container, "container")
@@ -160,10 +160,17 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 			container = ""
 		}
 		node := validNode(lookup(a.Labels, names.Node, "node"))
+		// Names are checked before anything else, so no path below (skip records, reasons,
+		// logs) ever carries a label value that is not a Kubernetes name.
+		invalid := validateFound(ns, pod, container)
+		if invalid != nil {
+			// The raw values may be anything; the record keeps the bounded reason, not the names.
+			ns, pod, container = "", "", ""
+		}
 		skip := func(reason string, record bool) {
 			s := Skipped{Namespace: ns, Pod: pod, Container: container, AlertName: alertName, Reason: reason, Record: record}
 			if record {
-				s.Alert = keep(a, w.OrgID)
+				s.Alert = keep(a, w.OrgID, names)
 			}
 			skipped = append(skipped, s)
 		}
@@ -171,18 +178,16 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 			skip(fmt.Sprintf("alert is %s, only firing alerts are captured", orUnknown(a.Status)), false)
 			continue
 		}
-		if reason, meta := grafanaMetaAlerts[alertName]; meta {
+		if reason, meta := grafanaMetaAlerts[a.Labels["alertname"]]; meta {
 			skip(reason, true)
+			continue
+		}
+		if invalid != nil {
+			skip(invalid.Error(), true)
 			continue
 		}
 		if ns == "" || pod == "" {
 			skip(missingLabels(names, ns == "", pod == ""), true)
-			continue
-		}
-		if err := ValidateNames(ns, pod, container); err != nil {
-			// The raw values may be anything; the record keeps the reason, not the names.
-			ns, pod, container = "", "", ""
-			skip(err.Error(), true)
 			continue
 		}
 		key := [3]string{ns, pod, container}
@@ -196,15 +201,38 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 			Pod:       pod,
 			Container: container,
 			Node:      node,
-			Alert:     keep(a, w.OrgID),
+			Alert:     keep(a, w.OrgID, names),
 		})
 	}
 	return targets, skipped
 }
 
+// validateFound checks the names an alert carries; missing ones are reported elsewhere.
+func validateFound(ns, pod, container string) error {
+	if ns == "" || pod == "" {
+		// Check what is there with a placeholder for what is not, so a huge value in the one
+		// label present is still refused before its skip record is built.
+		if ns == "" {
+			ns = "placeholder"
+		}
+		if pod == "" {
+			pod = "placeholder"
+		}
+	}
+	return ValidateNames(ns, pod, container)
+}
+
 func orUnknown(s string) string {
 	if s == "" {
 		return "without status"
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return "of status " + QuoteBounded(s) // not Grafana's: quoted and bounded
+		}
+	}
+	if len(s) > 32 {
+		return "of status " + QuoteBounded(s)
 	}
 	return s
 }
@@ -221,28 +249,29 @@ func missingLabels(names LabelNames, noNamespace, noPod bool) string {
 		": keep these labels in the rule's query, or map them in the app's label settings"
 }
 
-// keep copies what a capture stores of an alert.
-func keep(a WebhookAlert, orgID int64) *Alert {
+// keep copies what a capture stores of an alert: only http(s) URLs, and labels, values and
+// texts within the caps of sanitize.go.
+func keep(a WebhookAlert, orgID int64, names LabelNames) *Alert {
 	kept := &Alert{
-		AlertName:    a.Labels["alertname"],
-		RuleUID:      a.RuleUID,
-		Fingerprint:  a.Fingerprint,
+		AlertName:    capValue(a.Labels["alertname"], MaxLabelValueBytes),
+		RuleUID:      capValue(a.RuleUID, MaxIDBytes),
+		Fingerprint:  capValue(a.Fingerprint, MaxIDBytes),
 		StartsAt:     a.StartsAt.UTC(),
-		Labels:       a.Labels,
-		Summary:      a.Annotations["summary"],
-		Values:       a.Values,
-		GeneratorURL: a.GeneratorURL,
-		DashboardURL: a.DashboardURL,
-		PanelURL:     a.PanelURL,
+		Labels:       capLabels(a.Labels, names),
+		Summary:      capValue(a.Annotations["summary"], MaxSummaryBytes),
+		Values:       capValues(a.Values),
+		GeneratorURL: SafeURL(a.GeneratorURL),
+		DashboardURL: SafeURL(a.DashboardURL),
+		PanelURL:     SafeURL(a.PanelURL),
 		OrgID:        a.OrgID,
 	}
 	if kept.OrgID == 0 {
 		kept.OrgID = orgID
 	}
-	kept.DashboardUID, kept.PanelID = PanelRef(a.DashboardURL, a.PanelURL)
+	kept.DashboardUID, kept.PanelID = PanelRef(kept.DashboardURL, kept.PanelURL)
 	// Older Grafana versions and Alertmanager-routed alerts may still carry the annotations.
 	if uid := a.Annotations["__dashboardUid__"]; uid != "" && kept.DashboardUID == "" {
-		kept.DashboardUID = uid
+		kept.DashboardUID = capValue(uid, MaxIDBytes)
 	}
 	if id, err := strconv.ParseInt(a.Annotations["__panelId__"], 10, 64); err == nil && kept.PanelID == 0 {
 		kept.PanelID = id

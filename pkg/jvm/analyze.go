@@ -20,9 +20,29 @@ const defaultClkTck = 100
 // name with InDump false. Dump threads missing from the end sample have no CPU figure and
 // are left out.
 func Analyze(rec *JVMRecord, dump *Dump, topN int) Process {
-	p := Process{PID: rec.PID, Command: rec.Command, DumpSource: rec.DumpSource, Truncated: rec.Truncated}
+	// The command line is stored and shown to every viewer of the capture: secrets in it
+	// (-Ddb.password=…, --token=…) are masked here, where it enters the result.
+	p := Process{PID: rec.PID, Command: MaskSecrets(rec.Command), DumpSource: rec.DumpSource, Truncated: rec.Truncated}
 	errs := append([]string(nil), rec.Errors...)
+	if dump != nil && dump.ambiguous && rec.End != nil {
+		// The text alone could not tell every thread header from header-like text in thread
+		// names (no SMR list: JDK 8); the tids the probe saw in /proc can.
+		// Both samples: a thread that ended after the dump is still one of the JVM's.
+		tids := make(map[int]bool, len(rec.End.Tasks))
+		for _, st := range rec.End.Tasks {
+			tids[st.TID] = true
+		}
+		if rec.Start != nil {
+			for _, st := range rec.Start.Tasks {
+				tids[st.TID] = true
+			}
+		}
+		if again, err := ParseThreadDumpTIDs(dump.Raw, tids); err == nil {
+			dump = again
+		}
+	}
 	if dump != nil {
+		errs = append(errs, dump.Problems...)
 		p.JVM = dump.JVM
 		p.Deadlocks = dump.Deadlocks
 		p.Raw = dump.Raw

@@ -313,6 +313,10 @@ func FuzzParseThreadDump(f *testing.F) {
 			t.Fatalf("Raw is not a part of the input")
 		}
 		for _, th := range d.Threads {
+			// A thread's name is text the dump printed between quotes, never made up.
+			if !strings.Contains(d.Raw, "\""+th.Name+"\"") {
+				t.Fatalf("thread name %q is not quoted in the dump", th.Name)
+			}
 			for _, lk := range th.Locks {
 				if lk.Frame < -1 || lk.Frame >= len(th.Frames) {
 					t.Fatalf("lock %+v points outside the %d frames", lk, len(th.Frames))

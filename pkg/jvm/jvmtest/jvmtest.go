@@ -39,6 +39,12 @@ const startTimeout = 90 * time.Second
 //go:embed Spin.java
 var spinSource []byte
 
+//go:embed Named.java
+var namedSource []byte
+
+// NamedHotMethod is the frame Named's first thread spins in.
+const NamedHotMethod = "Named.spinHot"
+
 // JVM is a running Spin program.
 type JVM struct {
 	PID int
@@ -46,23 +52,31 @@ type JVM struct {
 	Stdout string
 	// Java is the java binary it runs from.
 	Java string
+	// NSPID is the JVM's pid in its own PID namespace: PID unless started by StartNamedPID1,
+	// where it is 1.
+	NSPID int
 }
 
-// Compile compiles Spin.java with JDK 17's javac (JDK 25 runs those classes too) into a temp dir.
+// Compile compiles Spin.java and Named.java with JDK 17's javac (JDK 25 runs those classes
+// too) into a temp dir.
 func Compile(t testing.TB) string {
 	t.Helper()
 	SkipIfShort(t)
 	javac := filepath.Join(JDK17Home, "bin", "javac")
 	RequireFile(t, javac)
 	dir := t.TempDir()
-	src := filepath.Join(dir, "Spin.java")
-	if err := os.WriteFile(src, spinSource, 0o644); err != nil {
-		t.Fatal(err)
+	var srcs []string
+	for name, src := range map[string][]byte{"Spin.java": spinSource, "Named.java": namedSource} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, path)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, javac, "-d", dir, src).CombinedOutput(); err != nil {
-		t.Fatalf("javac Spin.java: %v\n%s", err, out)
+	if out, err := exec.CommandContext(ctx, javac, append([]string{"-d", dir}, srcs...)...).CombinedOutput(); err != nil {
+		t.Fatalf("javac %v: %v\n%s", srcs, err, out)
 	}
 	return dir
 }
@@ -95,6 +109,48 @@ func Start(t testing.TB, java, classDir string, jvmArgs ...string) JVM {
 // otherwise has no JAVA_HOME or JVM option variables: a test of a JVM's own $JAVA_HOME sets it here.
 func StartEnv(t testing.TB, java, classDir string, env []string, jvmArgs ...string) JVM {
 	t.Helper()
+	return start(t, nil, java, classDir, env, jvmArgs, "Spin")
+}
+
+// StartNamed runs Named: one thread per name, the first spinning in Named.spinHot, the others
+// asleep. Names may hold line breaks, quotes, tabs, anything but NUL.
+func StartNamed(t testing.TB, java, classDir string, names []string, jvmArgs ...string) JVM {
+	t.Helper()
+	return start(t, nil, java, classDir, nil, jvmArgs, "Named", namesFile(t, names))
+}
+
+// StartNamedPID1 is StartNamed with the JVM as PID 1 of a new PID namespace (and a /proc of
+// its own), as in a container whose entrypoint is java: its launcher thread has tid 1 and its
+// threads' nids are small. Run a probe in that namespace with NamespaceShell. Needs root.
+func StartNamedPID1(t testing.TB, java, classDir string, names []string, jvmArgs ...string) JVM {
+	t.Helper()
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Fatalf("unshare (util-linux) is required by this test: %v", err)
+	}
+	wrap := []string{unshare, "--pid", "--fork", "--mount-proc", "--kill-child", "--"}
+	return start(t, wrap, java, classDir, nil, jvmArgs, "Named", namesFile(t, names))
+}
+
+// NamespaceShell is the command that runs sh inside the PID and mount namespaces of a JVM
+// started by StartNamedPID1, where its pid is 1: a probe run with it sees what a probe
+// exec'd into that container would.
+func NamespaceShell(jvm JVM) string {
+	return "nsenter --target " + strconv.Itoa(jvm.PID) + " --pid --mount -- /bin/sh"
+}
+
+func namesFile(t testing.TB, names []string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "thread-names")
+	if err := os.WriteFile(path, []byte(strings.Join(names, "\x00")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// start runs mainClass (with wrap before java when not nil) and waits until it prints "ready".
+func start(t testing.TB, wrap []string, java, classDir string, env, jvmArgs []string, mainClass string, mainArgs ...string) JVM {
+	t.Helper()
 	SkipIfShort(t)
 	stdoutPath := filepath.Join(t.TempDir(), "jvm-stdout.log")
 	stdout, err := os.Create(stdoutPath)
@@ -104,11 +160,13 @@ func StartEnv(t testing.TB, java, classDir string, env []string, jvmArgs ...stri
 	defer stdout.Close()
 	// Serial GC and C1 only: fewer VM threads and less JIT work competing with the spinner.
 	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}, jvmArgs...)
-	cmd := exec.Command(java, append(args, "-cp", classDir, "Spin")...)
+	args = append(append(args, "-cp", classDir, mainClass), mainArgs...)
+	argv := append(append(append([]string(nil), wrap...), java), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = stdout, stdout
 	cmd.Env = append(WithoutEnv(os.Environ(), "JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"), env...)
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", java, err)
+		t.Fatalf("start %s: %v", argv[0], err)
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
@@ -119,8 +177,17 @@ func StartEnv(t testing.TB, java, classDir string, env []string, jvmArgs ...stri
 	deadline := time.Now().Add(startTimeout)
 	for {
 		b, _ := os.ReadFile(stdoutPath)
-		if bytes.Contains(b, []byte("ready pid=")) {
-			return JVM{PID: cmd.Process.Pid, Stdout: stdoutPath, Java: java}
+		if i := bytes.Index(b, []byte("ready pid=")); i >= 0 && bytes.IndexByte(b[i:], '\n') > 0 {
+			line := b[i+len("ready pid=") : i+bytes.IndexByte(b[i:], '\n')]
+			nsPID, err := strconv.Atoi(string(bytes.TrimSpace(line)))
+			if err != nil {
+				t.Fatalf("ready line %q: %v", line, err)
+			}
+			pid := cmd.Process.Pid
+			if wrap != nil {
+				pid = childOf(t, pid)
+			}
+			return JVM{PID: pid, Stdout: stdoutPath, Java: java, NSPID: nsPID}
 		}
 		select {
 		case <-exited:
@@ -132,6 +199,24 @@ func StartEnv(t testing.TB, java, classDir string, env []string, jvmArgs ...stri
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// childOf returns the only child of pid (the JVM that unshare --fork started).
+func childOf(t testing.TB, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "task", strconv.Itoa(pid), "children"))
+	if err != nil {
+		t.Fatalf("children of %d: %v", pid, err)
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) != 1 {
+		t.Fatalf("pid %d has children %q, want one", pid, fields)
+	}
+	child, err := strconv.Atoi(fields[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return child
 }
 
 // WithoutEnv returns env without the named variables.
@@ -153,6 +238,13 @@ next:
 // started from the returned binary points to a directory without jcmd or jstack.
 func JREOnly(t testing.TB, home string) string {
 	t.Helper()
+	return JREWith(t, home)
+}
+
+// JREWith is JREOnly with the named tools of home's bin beside java (e.g. "jstack", for a
+// JVM whose probe must fall back from jcmd to jstack).
+func JREWith(t testing.TB, home string, tools ...string) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "jre")
 	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
 		t.Fatal(err)
@@ -169,15 +261,18 @@ func JREOnly(t testing.TB, home string) string {
 			t.Fatal(err)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(home, "bin", "java"))
-	if err != nil {
-		t.Fatal(err)
+	// Copies, not links: a launcher finds its JDK from its own path, and /proc/<pid>/exe
+	// must point into this directory.
+	for _, name := range append([]string{"java"}, tools...) {
+		b, err := os.ReadFile(filepath.Join(home, "bin", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "bin", name), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	java := filepath.Join(dir, "bin", "java")
-	if err := os.WriteFile(java, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return java
+	return filepath.Join(dir, "bin", "java")
 }
 
 // ToolPath makes a directory with links to the named commands only, to use as a container's

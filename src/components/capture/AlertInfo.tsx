@@ -16,7 +16,10 @@ function formatValues(values: Record<string, number>): string {
 
 /** The alert that triggered the capture, with links to its panel and rule. */
 export function AlertInfo({ alert }: Props) {
-  const panelLink = alert.panelURL || alert.dashboardURL;
+  // Links only to http(s) targets: the URLs come from the alert, i.e. from whoever wrote the rule.
+  const panelOnlyHref = relativeIfSameHost(alert.panelURL);
+  const panelHref = panelOnlyHref ?? relativeIfSameHost(alert.dashboardURL);
+  const ruleHref = relativeIfSameHost(alert.generatorURL);
   const started = alert.startsAt ? Date.parse(alert.startsAt) : NaN;
   return (
     <Card>
@@ -35,13 +38,13 @@ export function AlertInfo({ alert }: Props) {
         ]}
       </Card.Meta>
       <Card.Actions>
-        {panelLink && (
-          <LinkButton variant="secondary" icon="apps" href={relativeIfSameHost(panelLink)}>
-            {alert.panelURL ? 'Dashboard panel' : 'Dashboard'}
+        {panelHref && (
+          <LinkButton variant="secondary" icon="apps" href={panelHref}>
+            {panelOnlyHref ? 'Dashboard panel' : 'Dashboard'}
           </LinkButton>
         )}
-        {alert.generatorURL && (
-          <LinkButton variant="secondary" icon="bell" href={relativeIfSameHost(alert.generatorURL)}>
+        {ruleHref && (
+          <LinkButton variant="secondary" icon="bell" href={ruleHref}>
             Alert rule
           </LinkButton>
         )}
