@@ -357,6 +357,9 @@ func (m *Manager) wait(ctx context.Context) error {
 	}
 }
 
+// Cluster is the name of the cluster this manager captures in.
+func (m *Manager) Cluster() string { return m.cfg.Cluster }
+
 // PeakConcurrency returns the highest number of captures seen running at once per node, by
 // every manager sharing this one's limits.
 func (m *Manager) PeakConcurrency() map[string]int { return m.limiter.peaks() }
