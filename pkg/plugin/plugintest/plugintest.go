@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,23 +62,36 @@ func WithSweepInterval(d time.Duration) Option {
 }
 
 // WithServer sets server configuration keys (grafana.ini's [plugin.seed-stackcapture-app],
-// lower-case as there), over Build's defaults.
+// lower-case as there), over NewProcess's defaults.
 func WithServer(keys map[string]string) Option {
 	return func(deps *plugin.Deps) {
 		base := deps.Environ
 		deps.Environ = func() []string {
-			env := base()
-			for k, v := range keys {
-				env = append(env, ServerEnv(k, v))
+			env := map[string]string{}
+			for _, kv := range base() {
+				k, v, _ := strings.Cut(kv, "=")
+				env[k] = v
 			}
-			return env
+			for k, v := range keys {
+				env[envName(k)] = v
+			}
+			if clusters, ok := keys["clusters"]; ok && !slices.Contains(strings.Split(clusters, ","), "default") {
+				delete(env, envName("cluster_default_namespaces")) // a default for a cluster no longer there
+			}
+			out := make([]string, 0, len(env))
+			for k, v := range env {
+				out = append(out, k+"="+v)
+			}
+			return out
 		}
 	}
 }
 
+func envName(key string) string { return "GF_PLUGIN_" + strings.ToUpper(key) }
+
 // ServerEnv is the environment variable Grafana makes of a key of the plugin's ini section.
 func ServerEnv(key, value string) string {
-	return "GF_PLUGIN_" + strings.ToUpper(key) + "=" + value
+	return envName(key) + "=" + value
 }
 
 // movedToServer maps jsonData keys older tests pass that are now server keys.
@@ -286,9 +300,19 @@ func Get[T any](tb testing.TB, a *plugin.App, path string, user *backend.User) T
 // WaitFinished polls GET /captures/{id} until the capture is no longer queued or running.
 func WaitFinished(tb testing.TB, a *plugin.App, id int64) plugin.CaptureDetail {
 	tb.Helper()
+	return WaitFinishedInOrg(tb, a, 1, id)
+}
+
+// WaitFinishedInOrg is WaitFinished for a capture of org.
+func WaitFinishedInOrg(tb testing.TB, a *plugin.App, org, id int64) plugin.CaptureDetail {
+	tb.Helper()
 	deadline := time.Now().Add(Guard)
 	for {
-		d := Get[plugin.CaptureDetail](tb, a, fmt.Sprintf("/captures/%d", id), Viewer)
+		r := CallInOrg(tb, a, org, http.MethodGet, fmt.Sprintf("/captures/%d", id), nil, Viewer)
+		if r.Status != http.StatusOK {
+			tb.Fatalf("GET /captures/%d in org %d: %d %.300s", id, org, r.Status, r.Body)
+		}
+		d := Decode[plugin.CaptureDetail](tb, r)
 		if d.Status != "queued" && d.Status != "running" {
 			return d
 		}
