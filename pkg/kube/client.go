@@ -105,9 +105,15 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load kubeconfig %q (context %q): %w", cfg.Kubeconfig, cfg.Context, err)
 		}
-		if c.ExecProvider != nil && !cfg.AllowExecCredentials {
-			return nil, fmt.Errorf("kubeconfig %q (context %q): its user runs the exec credential plugin %q, a command on the Grafana host; "+
-				"refused unless the server admin sets allow_exec_credentials = true: %w", cfg.Kubeconfig, cfg.Context, c.ExecProvider.Command, ErrExecCredentialRefused)
+		if !cfg.AllowExecCredentials {
+			// Checked on the file, not on c: client-go leaves ExecProvider out of c for a
+			// plain-http server, yet would run the command once the server is https.
+			if command, err := execCredentialCommand(loader, cfg.Context); err != nil {
+				return nil, fmt.Errorf("load kubeconfig %q (context %q): %w", cfg.Kubeconfig, cfg.Context, err)
+			} else if command != "" {
+				return nil, fmt.Errorf("kubeconfig %q (context %q): its user runs the exec credential plugin %q, a command on the Grafana host; "+
+					"refused unless the server admin sets allow_exec_credentials = true: %w", cfg.Kubeconfig, cfg.Context, command, ErrExecCredentialRefused)
+			}
 		}
 		rc = c
 	}
@@ -126,6 +132,25 @@ func New(cfg Config) (*Client, error) {
 // ErrExecCredentialRefused is returned by New for a kubeconfig whose user runs an exec
 // credential plugin while Config.AllowExecCredentials is false.
 var ErrExecCredentialRefused = errors.New("exec credential plugins are not allowed")
+
+// execCredentialCommand is the exec credential plugin the context's user runs, or "".
+func execCredentialCommand(loader clientcmd.ClientConfig, context string) (string, error) {
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return "", err
+	}
+	if context == "" {
+		context = raw.CurrentContext
+	}
+	ctx, ok := raw.Contexts[context]
+	if !ok {
+		return "", fmt.Errorf("no context %q", context)
+	}
+	if user, ok := raw.AuthInfos[ctx.AuthInfo]; ok && user.Exec != nil {
+		return user.Exec.Command, nil
+	}
+	return "", nil
+}
 
 // InClusterConfig is rest.InClusterConfig without its environment variables: the token and
 // CA come from files (defaults: the mounted service account), the server from apiServer
