@@ -40,6 +40,9 @@ func (s *Store) RecoverInterrupted(ctx context.Context, now time.Time) (int64, e
 	return n, nil
 }
 
+// ReasonStoppedPrefix starts the Error of captures cut short because the plugin stopped.
+const ReasonStoppedPrefix = "the plugin stopped"
+
 // ReasonOrphaned is the Error of captures RecoverOrphans fails.
 const ReasonOrphaned = "plugin restarted: the process running this capture is gone"
 
@@ -145,8 +148,12 @@ type Key struct {
 // cooldown can be rebuilt after a restart. Container is what the capture
 // stored: empty for captures that never resolved their container.
 func (s *Store) LastCaptureTimes(ctx context.Context, since time.Time) (map[Key]time.Time, error) {
+	// A capture the plugin cut short (stopped, restarted, never started) does not count: the
+	// next alert must not wait out a cooldown for an attempt that never completed.
 	rows, err := s.read.QueryContext(ctx, `SELECT cluster, namespace, pod, container, MAX(created_at) FROM captures
-		WHERE created_at >= ? AND status != 'skipped' GROUP BY cluster, namespace, pod, container`, since.UnixMilli())
+		WHERE created_at >= ? AND status != 'skipped'
+		AND NOT (status = 'failed' AND (started_at IS NULL OR error IN (?, ?) OR error LIKE ?))
+		GROUP BY cluster, namespace, pod, container`, since.UnixMilli(), ReasonRestarted, ReasonOrphaned, ReasonStoppedPrefix+"%")
 	if err != nil {
 		return nil, fmt.Errorf("last capture times: %w", err)
 	}

@@ -170,3 +170,35 @@ func TestMigrationV2KeepsRowsInOrgOne(t *testing.T) {
 		t.Errorf("RecoverOrphans of a v1 row: %d %v", n, err)
 	}
 }
+
+// Captures the plugin cut short do not restart the cooldown; captures that ran, even failed, do.
+func TestLastCaptureTimesSkipsAttemptsCutShort(t *testing.T) {
+	s := openTest(t)
+	ctx := testCtx(t)
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	add := func(pod string, started bool, reason string) {
+		c := newQueued("ns", pod, base)
+		c.Container = "app"
+		id := mustInsert(t, s, c)
+		if started {
+			if err := s.MarkRunning(ctx, id, base, "", "n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Fail(ctx, id, base.Add(time.Second), reason, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("ran", true, "exec into ns/ran: container not found")
+	add("never-started", false, "not started within captureTimeout (30s)")
+	add("stopped", true, "the plugin stopped during the capture: context canceled")
+	add("restarted", true, ReasonRestarted)
+	add("orphaned", true, ReasonOrphaned)
+	got, err := s.LastCaptureTimes(ctx, base.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[Key{Namespace: "ns", Pod: "ran", Container: "app"}].IsZero() {
+		t.Errorf("cooldown restored from %v, want only the capture that ran", got)
+	}
+}
