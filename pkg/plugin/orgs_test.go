@@ -311,7 +311,9 @@ func TestClustersArePickedByLabel(t *testing.T) {
 	if len(got.Clusters) != 1 || got.Clusters[0].Name != "east" || got.Clusters[0].AllNamespaces || strings.Join(got.Clusters[0].Namespaces, ",") != "shop" {
 		t.Errorf("org 2's clusters: %+v", got)
 	}
-	got = plugintest.Decode[plugin.ClustersResponse](t, plugintest.CallInOrg(t, all, 1, "GET", "/clusters", nil, plugintest.Viewer))
+	r := plugintest.CallInOrg(t, all, 1, "GET", "/clusters", nil, plugintest.Viewer)
+	assertShape(t, r.Body, "clusters.json")
+	got = plugintest.Decode[plugin.ClustersResponse](t, r)
 	if len(got.Clusters) != 2 || !got.Clusters[1].AllNamespaces {
 		t.Errorf("org 1's clusters: %+v", got)
 	}
