@@ -43,8 +43,9 @@ func (s *Store) RecoverInterrupted(ctx context.Context, now time.Time) (int64, e
 // ReasonStoppedPrefix starts the Error of captures cut short because the plugin stopped.
 const ReasonStoppedPrefix = "the plugin stopped"
 
-// ReasonOrphaned is the Error of captures RecoverOrphans fails.
-const ReasonOrphaned = "plugin restarted: the process running this capture is gone"
+// ReasonOrphaned is the Error of captures RecoverOrphans fails: the same words as for any
+// restart, which is what a user sees happen.
+const ReasonOrphaned = ReasonRestarted
 
 // RecoverOrphans fails the queued and running captures whose owner is not alive
 // (alive reports it; an empty owner, from before owners were recorded, is never
@@ -152,8 +153,8 @@ func (s *Store) LastCaptureTimes(ctx context.Context, since time.Time) (map[Key]
 	// next alert must not wait out a cooldown for an attempt that never completed.
 	rows, err := s.read.QueryContext(ctx, `SELECT cluster, namespace, pod, container, MAX(created_at) FROM captures
 		WHERE created_at >= ? AND status != 'skipped'
-		AND NOT (status = 'failed' AND (started_at IS NULL OR error IN (?, ?) OR error LIKE ?))
-		GROUP BY cluster, namespace, pod, container`, since.UnixMilli(), ReasonRestarted, ReasonOrphaned, ReasonStoppedPrefix+"%")
+		AND NOT (status = 'failed' AND (started_at IS NULL OR error = ? OR error LIKE ?))
+		GROUP BY cluster, namespace, pod, container`, since.UnixMilli(), ReasonRestarted, ReasonStoppedPrefix+"%")
 	if err != nil {
 		return nil, fmt.Errorf("last capture times: %w", err)
 	}
