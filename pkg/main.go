@@ -18,10 +18,10 @@ func main() {
 	// Grafana is stopping the plugin: let captures in flight finish briefly, then close the
 	// database cleanly. What does not finish is failed by the next start's recovery.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if cerr := apps.Close(ctx); cerr != nil {
 		log.DefaultLogger.Warn("stop the plugin", "error", cerr)
 	}
+	cancel()
 	if err != nil {
 		log.DefaultLogger.Error("serve the plugin", "error", err)
 		os.Exit(1)
