@@ -151,8 +151,7 @@ func TestThreeOrgsShareTheNodeLimit(t *testing.T) {
 					t.Errorf("org %d capture now: %v %d %s", org, err, r.Status, r.Body)
 					return
 				}
-				var sub plugin.SubmitResponse
-				sub = plugintest.Decode[plugin.SubmitResponse](t, r)
+				sub := plugintest.Decode[plugin.SubmitResponse](t, r)
 				for _, acc := range sub.Accepted {
 					idsByOrg[org-1] = append(idsByOrg[org-1], acc.ID)
 				}
