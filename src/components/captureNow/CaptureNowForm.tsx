@@ -129,7 +129,10 @@ export function CaptureNowForm({ initial }: Props) {
             onChange={(e) => setTarget({ ...target, pod: e.currentTarget.value })}
           />
         </Field>
-        <Field label="Container" description="Optional: empty probes every running container of the pod and captures each one that runs a JVM.">
+        <Field
+          label="Container"
+          description="Optional: empty probes every running container of the pod and captures each one that runs a JVM."
+        >
           <Input
             id="capture-container"
             width={40}
