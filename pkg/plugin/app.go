@@ -77,6 +77,7 @@ type App struct {
 	log      log.Logger
 	rt       *runtime
 	settings Settings
+	saved    time.Time // when these settings were saved
 	// broken is why the instance cannot serve (server configuration or database, or this
 	// org's settings); routes answer 503 with it and the health check shows it.
 	broken error
@@ -88,7 +89,7 @@ var (
 )
 
 func newApp(ctx context.Context, is backend.AppInstanceSettings, rt *runtime, logger log.Logger) *App {
-	a := &App{log: logger, rt: rt}
+	a := &App{log: logger, rt: rt, saved: is.Updated}
 	a.CallResourceHandler = httpadapter.New(a.routes())
 	if rt.broken != nil {
 		a.broken = rt.broken
@@ -103,7 +104,7 @@ func newApp(ctx context.Context, is backend.AppInstanceSettings, rt *runtime, lo
 	if len(settings.Ignored) > 0 {
 		a.log.Warn("app settings carry keys that are now server settings; they are ignored", "keys", settings.Ignored)
 	}
-	rt.orgSettings(backend.PluginConfigFromContext(ctx).OrgID, settings)
+	rt.orgSettings(backend.PluginConfigFromContext(ctx).OrgID, settings, is.Updated)
 	return a
 }
 

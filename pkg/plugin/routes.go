@@ -68,7 +68,7 @@ func (a *App) require(role string, next func(http.ResponseWriter, *http.Request,
 		if a.serviceUnavailable(w) {
 			return
 		}
-		a.rt.orgSettings(orgOf(r), a.settings)
+		a.rt.orgSettings(orgOf(r), a.settings, a.saved)
 		next(w, r, user)
 	}
 }

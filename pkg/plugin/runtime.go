@@ -77,10 +77,16 @@ type runtime struct {
 
 	mu        sync.Mutex
 	managers  map[managerKey]*capture.Manager
-	retention map[int64]time.Duration // org → its retention, from its latest settings
+	retention map[int64]orgRetention // org → its retention, from its newest settings
 
 	stop context.CancelFunc
 	done chan struct{}
+}
+
+// orgRetention is an org's retention and when the settings holding it were saved.
+type orgRetention struct {
+	maxAge time.Duration
+	saved  time.Time
 }
 
 type cluster struct {
@@ -107,7 +113,7 @@ func newRuntime(ctx context.Context, deps Deps) *runtime {
 		owner:     processOwner(),
 		clusters:  map[string]*cluster{},
 		managers:  map[managerKey]*capture.Manager{},
-		retention: map[int64]time.Duration{},
+		retention: map[int64]orgRetention{},
 		done:      make(chan struct{}),
 	}
 	environ := deps.Environ
@@ -183,8 +189,8 @@ func (rt *runtime) maintain(ctx context.Context, retentionEvery, sweepEvery time
 func (rt *runtime) prune(ctx context.Context) {
 	rt.mu.Lock()
 	orgs := make(map[int64]time.Duration, len(rt.retention))
-	for org, d := range rt.retention {
-		orgs[org] = d
+	for org, r := range rt.retention {
+		orgs[org] = r.maxAge
 	}
 	rt.mu.Unlock()
 	now := time.Now()
@@ -208,16 +214,21 @@ func (rt *runtime) sweep(ctx context.Context) {
 	}
 }
 
-// orgSettings records an org's latest settings: its retention applies from now on.
-func (rt *runtime) orgSettings(org int64, s Settings) {
+// orgSettings records an org's settings saved at saved: the newest retention applies from now
+// on (a request still reaching an instance of older settings does not bring theirs back).
+func (rt *runtime) orgSettings(org int64, s Settings, saved time.Time) {
 	if org < 1 || rt.store == nil {
 		return
 	}
 	rt.mu.Lock()
 	old, known := rt.retention[org]
-	rt.retention[org] = s.Retention
+	if known && saved.Before(old.saved) {
+		rt.mu.Unlock()
+		return
+	}
+	rt.retention[org] = orgRetention{maxAge: s.Retention, saved: saved}
 	rt.mu.Unlock()
-	if !known || old != s.Retention {
+	if !known || old.maxAge != s.Retention {
 		// Prune at once so a shortened retention shows without waiting for the ticker.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
