@@ -259,7 +259,7 @@ func TestInClusterConfigFromFiles(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || rc.Host != tt.wantHost || rc.BearerTokenFile != tt.token || rc.BearerToken != "" || rc.TLSClientConfig.CAFile != tt.caFile {
+			if err != nil || rc.Host != tt.wantHost || rc.BearerTokenFile != tt.token || rc.BearerToken != "" || rc.CAFile != tt.caFile {
 				t.Fatalf("config %+v, %v", rc, err)
 			}
 		})

@@ -104,7 +104,7 @@ func newApp(ctx context.Context, is backend.AppInstanceSettings, rt *runtime, lo
 	if len(settings.Ignored) > 0 {
 		a.log.Warn("app settings carry keys that are now server settings; they are ignored", "keys", settings.Ignored)
 	}
-	rt.orgSettings(backend.PluginConfigFromContext(ctx).OrgID, settings, is.Updated)
+	rt.orgSettings(orgOfContext(ctx), settings, is.Updated)
 	return a
 }
 
@@ -117,15 +117,15 @@ func (a *App) Dispose() {}
 type unavailableKube struct{ err error }
 
 func (u unavailableKube) Pod(context.Context, string, string) (*kube.PodInfo, error) {
-	return nil, fmt.Errorf("Kubernetes client unavailable: %w", u.err)
+	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
 }
 
 func (u unavailableKube) Exec(context.Context, kube.ExecRequest) error {
-	return fmt.Errorf("Kubernetes client unavailable: %w", u.err)
+	return fmt.Errorf("kubernetes client unavailable: %w", u.err)
 }
 
 func (u unavailableKube) Logs(context.Context, string, string, string, time.Time, int64) (io.ReadCloser, error) {
-	return nil, fmt.Errorf("Kubernetes client unavailable: %w", u.err)
+	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
 }
 
 // serviceUnavailable answers 503 with why the instance cannot serve.

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -14,7 +15,14 @@ import (
 // orgOf is the org of the request: Grafana sets it in the plugin context from the caller's
 // session or service account, never from anything the caller sends.
 func orgOf(r *http.Request) int64 {
-	return backend.PluginConfigFromContext(r.Context()).OrgID
+	return orgOfContext(r.Context())
+}
+
+// orgOfContext is the org of the plugin context in ctx; 0 when there is none.
+func orgOfContext(ctx context.Context) int64 {
+	// Deprecated in favour of Namespace ("default" for org 1, "org-<id>" otherwise), which
+	// names the same org; Grafana 12.4 and 13 still set OrgID on every call.
+	return backend.PluginConfigFromContext(ctx).OrgID //nolint:staticcheck // see above
 }
 
 // orgClusters are the server's clusters this org may use, in the server's order.

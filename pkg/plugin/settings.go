@@ -139,7 +139,7 @@ func ParseSettings(jsonData []byte) (Settings, error) {
 		}
 	}
 
-	duration := func(key, value string, def, min, max time.Duration) time.Duration {
+	duration := func(key, value string, def, lo, hi time.Duration) time.Duration {
 		if value == "" {
 			return def
 		}
@@ -148,8 +148,8 @@ func ParseSettings(jsonData []byte) (Settings, error) {
 			bad("%s: %q is not a duration like %q", key, value, def.String())
 			return def
 		}
-		if d < min || d > max {
-			bad("%s: %s is outside %s to %s", key, d, min, max)
+		if d < lo || d > hi {
+			bad("%s: %s is outside %s to %s", key, d, lo, hi)
 		}
 		return d
 	}
@@ -167,12 +167,12 @@ func ParseSettings(jsonData []byte) (Settings, error) {
 		bad("topThreads: %d is outside 1 to 10000", s.TopThreads)
 	}
 
-	size := func(key string, value *int64, def, min, max int64) int64 {
+	size := func(key string, value *int64, def, lo, hi int64) int64 {
 		if value == nil {
 			return def
 		}
-		if *value < min || *value > max {
-			bad("%s: %d bytes is outside %d to %d", key, *value, min, max)
+		if *value < lo || *value > hi {
+			bad("%s: %d bytes is outside %d to %d", key, *value, lo, hi)
 		}
 		return *value
 	}

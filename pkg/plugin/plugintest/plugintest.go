@@ -150,7 +150,8 @@ func (p *Process) Instance(org int64, jsonData map[string]any) (*plugin.App, err
 	if err != nil {
 		return nil, fmt.Errorf("build app: encode settings: %w", err)
 	}
-	ctx := backend.WithPluginContext(context.Background(), backend.PluginContext{OrgID: org, PluginID: plugin.PluginID})
+	// OrgID is deprecated in favour of Namespace, but it is what Grafana 12.4 sets and the plugin reads.
+	ctx := backend.WithPluginContext(context.Background(), backend.PluginContext{OrgID: org, PluginID: plugin.PluginID}) //nolint:staticcheck // see above
 	inst, err := p.Apps.Factory()(ctx, backend.AppInstanceSettings{JSONData: raw, Updated: time.Now()})
 	if err != nil {
 		return nil, fmt.Errorf("build app: new instance: %w", err)
@@ -238,7 +239,7 @@ func Do(ctx context.Context, a *plugin.App, method, path string, body []byte, us
 func DoInOrg(ctx context.Context, a *plugin.App, org int64, method, path string, body []byte, user *backend.User) (Response, error) {
 	route, _, _ := strings.Cut(path, "?")
 	req := &backend.CallResourceRequest{
-		PluginContext: backend.PluginContext{OrgID: org, PluginID: plugin.PluginID, User: user},
+		PluginContext: backend.PluginContext{OrgID: org, PluginID: plugin.PluginID, User: user}, //nolint:staticcheck // OrgID: what Grafana 12.4 sets
 		Path:          strings.TrimPrefix(route, "/"),
 		Method:        method,
 		URL:           path,
