@@ -4,6 +4,7 @@ package capture
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -52,10 +53,57 @@ type Config struct {
 	MaxQueued         int // captures queued or running at once; more are skipped (default 1000)
 	AllowedNamespaces []string
 	DeniedNamespaces  []string
+	// Cluster is the cluster's name, recorded on every capture.
+	Cluster string
+	// Owner names this process on every capture it runs (crash recovery fails only the
+	// captures of dead owners).
+	Owner string
+	// Shared holds the limits, cooldown and queue of one cluster, shared by every manager
+	// for it (one per org's settings); nil gives this manager its own.
+	Shared *Shared
+}
+
+// Shared is what every manager of one cluster shares, whichever org's settings it runs with:
+// the per-node and global limits, the cooldown (each manager asks with its own period) and
+// the queue bound. Limits and cooldowns therefore hold across orgs.
+type Shared struct {
+	limiter   *limiter
+	lookups   chan struct{}
+	cooldown  *cooldown
+	maxQueued int
+
+	mu       sync.Mutex
+	inFlight int
+}
+
+// NewShared returns the limits of one cluster. maxQueued ≤ 0 means 1000.
+func NewShared(perNodeLimit, globalLimit, maxQueued int) *Shared {
+	if maxQueued <= 0 {
+		maxQueued = 1000
+	}
+	return &Shared{
+		limiter:   newLimiter(perNodeLimit, globalLimit),
+		lookups:   make(chan struct{}, max(globalLimit, 1)),
+		cooldown:  newCooldown(0),
+		maxQueued: maxQueued,
+	}
+}
+
+// PeakConcurrency returns the highest number of captures seen running at once per node.
+func (s *Shared) PeakConcurrency() map[string]int { return s.limiter.peaks() }
+
+// InFlight is how many captures of the cluster are queued or running.
+func (s *Shared) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
 }
 
 // Request asks for one capture. A non-empty SkipReason records the request as skipped.
 type Request struct {
+	// OrgID is the Grafana org the capture belongs to: the org of the alert's contact point
+	// or of the user.
+	OrgID       int64
 	Target      alert.Target
 	Trigger     store.Trigger
 	RequestedBy string
@@ -83,6 +131,8 @@ type Manager struct {
 	store    Store
 	log      Logger
 	now      func() time.Time
+	backoff  []time.Duration // between retries of a final write
+	shared   *Shared
 	limiter  *limiter
 	lookups  chan struct{} // pod lookups in flight, bounded like running captures
 	cooldown *cooldown
@@ -91,16 +141,21 @@ type Manager struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
-	inFlight int
-	closed   bool
+	mu     sync.Mutex
+	closed bool
 }
 
-// New returns a Manager. Call Close to stop its captures.
+// New returns a Manager. Call Close to stop its captures, or Drain to let them finish.
 func New(cfg Config, k Kube, s Store, log Logger) *Manager {
 	if cfg.MaxQueued <= 0 {
 		cfg.MaxQueued = 1000
 	}
+	shared := cfg.Shared
+	if shared == nil {
+		shared = NewShared(cfg.PerNodeLimit, cfg.GlobalLimit, cfg.MaxQueued)
+	}
+	// The limits that apply are the shared ones; keep cfg saying so for reasons and logs.
+	cfg.PerNodeLimit, cfg.GlobalLimit, cfg.MaxQueued = shared.limiter.perNode, cap(shared.limiter.global), shared.maxQueued
 	base, cancel := context.WithCancel(context.Background())
 	return &Manager{
 		cfg:      cfg,
@@ -108,12 +163,24 @@ func New(cfg Config, k Kube, s Store, log Logger) *Manager {
 		store:    s,
 		log:      log,
 		now:      time.Now,
-		limiter:  newLimiter(cfg.PerNodeLimit, cfg.GlobalLimit),
-		lookups:  make(chan struct{}, max(cfg.GlobalLimit, 1)),
-		cooldown: newCooldown(cfg.Cooldown),
+		backoff:  defaultWriteBackoff(),
+		shared:   shared,
+		limiter:  shared.limiter,
+		lookups:  shared.lookups,
+		cooldown: shared.cooldown,
 		base:     base,
 		cancel:   cancel,
 	}
+}
+
+// storeSlack is what a capture's deadline allows beyond its two captureTimeouts (waiting for
+// a slot, then running) for its final write and its retries.
+const storeSlack = 3 * time.Minute
+
+// Deadline is when a capture created at created is overdue: the waits and the run are each
+// bounded by captureTimeout, and the final write by storeSlack.
+func (m *Manager) Deadline(created time.Time) time.Time {
+	return created.Add(2*m.cfg.CaptureTimeout + storeSlack)
 }
 
 // RestoreCooldown reloads recent captures from the store, so a restart does not reopen the
@@ -127,6 +194,9 @@ func (m *Manager) RestoreCooldown(ctx context.Context) error {
 		return fmt.Errorf("restore cooldown: %w", err)
 	}
 	for k, at := range last {
+		if k.Cluster != m.cfg.Cluster {
+			continue
+		}
 		m.cooldown.record(k.Namespace, k.Pod, k.Container, at)
 	}
 	return nil
@@ -145,6 +215,9 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 	for i, r := range reqs {
 		t := r.Target
 		rec := &store.Capture{
+			OrgID:       r.OrgID,
+			Cluster:     m.cfg.Cluster,
+			Owner:       m.cfg.Owner,
 			Status:      store.StatusQueued,
 			Trigger:     r.Trigger,
 			RequestedBy: r.RequestedBy,
@@ -160,7 +233,7 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 			reason = m.namespacePolicy(t.Namespace)
 		}
 		if reason == "" {
-			if ok, nextAllowed := m.cooldown.reserve(t.Namespace, t.Pod, t.Container, now); !ok {
+			if ok, nextAllowed := m.cooldown.reserveFor(t.Namespace, t.Pod, t.Container, now, m.cfg.Cooldown); !ok {
 				reason, next = cooldownReason(t, nextAllowed, m.cfg.Cooldown), nextAllowed
 			} else if !m.reserveQueue() {
 				m.cooldown.release(t.Namespace, t.Pod, t.Container, now)
@@ -179,6 +252,7 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 				Namespace: t.Namespace, Pod: t.Pod, Container: t.Container, AlertName: alertName(t.Alert), Reason: reason,
 			})
 		} else {
+			rec.Deadline = m.Deadline(now)
 			queued = append(queued, i)
 		}
 		records = append(records, rec)
@@ -198,7 +272,7 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 		rec.ID = ids[i]
 		result.Accepted = append(result.Accepted, Accepted{ID: rec.ID, Namespace: rec.Namespace, Pod: rec.Pod, Container: rec.Container})
 		m.wg.Add(1)
-		go m.run(rec.ID, reqs[i].Target)
+		go m.run(rec.ID, reqs[i].Target, now)
 	}
 	return result, nil
 }
@@ -232,18 +306,26 @@ func (m *Manager) namespacePolicy(ns string) string {
 
 func (m *Manager) reserveQueue() bool {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed || m.inFlight >= m.cfg.MaxQueued {
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
 		return false
 	}
-	m.inFlight++
+	s := m.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inFlight >= s.maxQueued {
+		return false
+	}
+	s.inFlight++
 	return true
 }
 
 func (m *Manager) releaseQueue() {
-	m.mu.Lock()
-	m.inFlight--
-	m.mu.Unlock()
+	s := m.shared
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
 }
 
 // Close stops running captures (they are recorded as failed) and waits for them, or for ctx.
@@ -252,6 +334,19 @@ func (m *Manager) Close(ctx context.Context) error {
 	m.closed = true
 	m.mu.Unlock()
 	m.cancel()
+	return m.wait(ctx)
+}
+
+// Drain refuses new captures and waits, without stopping them, for those in flight to end,
+// or for ctx (they keep running then).
+func (m *Manager) Drain(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	return m.wait(ctx)
+}
+
+func (m *Manager) wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { m.wg.Wait(); close(done) }()
 	select {
@@ -262,12 +357,16 @@ func (m *Manager) Close(ctx context.Context) error {
 	}
 }
 
-// PeakConcurrency returns the highest number of captures seen running at once per node.
+// Cluster is the name of the cluster this manager captures in.
+func (m *Manager) Cluster() string { return m.cfg.Cluster }
+
+// PeakConcurrency returns the highest number of captures seen running at once per node, by
+// every manager sharing this one's limits.
 func (m *Manager) PeakConcurrency() map[string]int { return m.limiter.peaks() }
 
 // run takes one queued capture to done or failed. Nothing escapes it: a panic would restart
 // the whole plugin under Grafana, so it becomes a failed capture.
-func (m *Manager) run(id int64, t alert.Target) {
+func (m *Manager) run(id int64, t alert.Target, reserved time.Time) {
 	defer m.wg.Done()
 	defer m.releaseQueue()
 	defer func() {
@@ -278,13 +377,18 @@ func (m *Manager) run(id int64, t alert.Target) {
 	}()
 	outcome := m.capture(id, t)
 	if outcome.err != "" {
+		if m.base.Err() != nil {
+			// Stopped, not failed on its own: the next alert must not wait out a cooldown
+			// for a capture that never completed.
+			m.cooldown.release(t.Namespace, t.Pod, t.Container, reserved)
+		}
 		m.fail(id, outcome.err, outcome.processes)
 		return
 	}
-	ctx, cancel := m.storeContext()
-	defer cancel()
-	if err := m.store.Finish(ctx, id, m.now().UTC(), outcome.processes, outcome.truncated, outcome.windowMs); err != nil {
-		m.log.Error("store finished capture", "id", id, "error", err)
+	err := m.retryWrite(id, "store finished capture", func(ctx context.Context) error {
+		return m.store.Finish(ctx, id, m.now().UTC(), outcome.processes, outcome.truncated, outcome.windowMs)
+	})
+	if err != nil && !errors.Is(err, store.ErrInvalidTransition) && !errors.Is(err, store.ErrNotFound) {
 		m.fail(id, fmt.Sprintf("store the capture: %v", err), nil)
 	}
 }
@@ -294,10 +398,35 @@ func (m *Manager) storeContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(m.base), 10*time.Second)
 }
 
-func (m *Manager) fail(id int64, reason string, processes []jvm.Process) {
-	ctx, cancel := m.storeContext()
-	defer cancel()
-	if err := m.store.Fail(ctx, id, m.now().UTC(), reason, processes); err != nil {
-		m.log.Error("record failed capture", "id", id, "reason", reason, "error", err)
+// defaultWriteBackoff spaces the retries of a final write: a full or read-only volume may come
+// back (space freed) within a minute or so. Past them the sweep fails the capture once the
+// store is writable again.
+func defaultWriteBackoff() []time.Duration {
+	return []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second}
+}
+
+// retryWrite runs a final write until it succeeds, fails for a reason retrying cannot
+// change (the capture is gone or already ended), or the backoff runs out.
+func (m *Manager) retryWrite(id int64, what string, write func(context.Context) error) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := m.storeContext()
+		err = write(ctx)
+		cancel()
+		if err == nil || errors.Is(err, store.ErrInvalidTransition) || errors.Is(err, store.ErrNotFound) || attempt == len(m.backoff) {
+			break
+		}
+		m.log.Warn(what+": retrying", "id", id, "attempt", attempt+1, "error", err)
+		time.Sleep(m.backoff[attempt])
 	}
+	if err != nil {
+		m.log.Error(what, "id", id, "error", err)
+	}
+	return err
+}
+
+func (m *Manager) fail(id int64, reason string, processes []jvm.Process) {
+	_ = m.retryWrite(id, "record failed capture", func(ctx context.Context) error {
+		return m.store.Fail(ctx, id, m.now().UTC(), reason, processes)
+	})
 }

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -528,6 +529,112 @@ func TestCloseFailsRunningCaptures(t *testing.T) {
 	}
 	if after := h.submit(t, alert.Target{Namespace: "shop", Pod: "q", Container: "c"}); len(after.Accepted) != 0 {
 		t.Errorf("a closed manager accepted %+v", after.Accepted)
+	}
+}
+
+// A capture stopped before it ran (the plugin stopping) does not hold the cooldown: the next
+// manager of the cluster, sharing its limits, accepts the same container at once.
+func TestStoppedCaptureDoesNotHoldTheCooldown(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shared = NewShared(cfg.PerNodeLimit, cfg.GlobalLimit, 0)
+	h := newHarness(t, cfg)
+	started := make(chan struct{}, 1)
+	h.srv.OnExec(func(ctx context.Context, _ kubetest.ExecEvent) error {
+		started <- struct{}{}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	h.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n", Containers: []kubetest.ContainerSpec{{Name: "c"}}})
+	target := alert.Target{Namespace: "shop", Pod: "p", Container: "c"}
+	res := h.submit(t, target)
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := h.wait(t, res.Accepted[0].ID); c.Status != store.StatusFailed {
+		t.Fatalf("stopped capture: %s", c.Status)
+	}
+	k, err := kube.NewForConfig(h.srv.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := New(cfg, k, h.store, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := next.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	h.srv.OnExec(nil)
+	if err := next.RestoreCooldown(ctx); err != nil { // as a restarted process does
+		t.Fatal(err)
+	}
+	again, err := next.Submit(context.Background(), []Request{{Target: target, Trigger: store.TriggerManual}})
+	if err != nil || len(again.Accepted) != 1 {
+		t.Errorf("the same container after a stopped capture: %+v %v, want accepted", again, err)
+	}
+}
+
+// failingStore fails the final writes of captures a number of times, as a full volume does,
+// before letting them through to the real store.
+type failingStore struct {
+	*store.Store
+	mu       sync.Mutex
+	failures int
+	attempts int
+}
+
+func (f *failingStore) fail() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.attempts++
+	if f.failures > 0 {
+		f.failures--
+		return errors.New("database or disk is full (SQLITE_FULL)")
+	}
+	return nil
+}
+
+func (f *failingStore) Finish(ctx context.Context, id int64, at time.Time, ps []jvm.Process, truncated bool, windowMs int64) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.Finish(ctx, id, at, ps, truncated, windowMs)
+}
+
+func (f *failingStore) Fail(ctx context.Context, id int64, at time.Time, reason string, ps []jvm.Process) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.Fail(ctx, id, at, reason, ps)
+}
+
+// A final write that fails is retried until it gets through: the capture does not stay running.
+func TestFinalWriteIsRetried(t *testing.T) {
+	h := newHarness(t, testConfig())
+	fs := &failingStore{Store: h.store, failures: 3}
+	k, err := kube.NewForConfig(h.srv.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(testConfig(), k, fs, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	m.backoff = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond}
+	t.Cleanup(func() {
+		if err := m.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	h.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n", Containers: []kubetest.ContainerSpec{{Name: "c", Env: containerEnv("/usr/bin:/bin", os.Getpid())}}})
+	res, err := m.Submit(context.Background(), []Request{{Target: alert.Target{Namespace: "shop", Pod: "p", Container: "c"}, Trigger: store.TriggerManual}})
+	if err != nil || len(res.Accepted) != 1 {
+		t.Fatalf("submit: %+v %v", res, err)
+	}
+	c := h.wait(t, res.Accepted[0].ID)
+	if c.Status != store.StatusFailed || !strings.Contains(c.Error, "no JVM found") || fs.attempts != 4 {
+		t.Errorf("capture %s %q after %d write attempts, want its own outcome on the 4th", c.Status, c.Error, fs.attempts)
 	}
 }
 

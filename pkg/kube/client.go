@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/version"
@@ -16,6 +18,7 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	certutil "k8s.io/client-go/util/cert"
 )
 
 // ExecTransport selects how Exec talks to the API server.
@@ -44,6 +47,16 @@ type Config struct {
 	Kubeconfig string
 	// Context is the kubeconfig context to use; empty means current-context.
 	Context string
+	// In-cluster (Kubeconfig empty): the mounted service-account token and CA, and the API
+	// server. Grafana 12.4+ starts plugins without the host's environment, so
+	// KUBERNETES_SERVICE_HOST/PORT cannot be relied on: the caller says where the server is.
+	// Empty fields take the defaults below.
+	TokenFile string
+	CAFile    string
+	APIServer string
+	// AllowExecCredentials lets a kubeconfig user run an exec credential plugin (a command
+	// on the Grafana host); refused unless set.
+	AllowExecCredentials bool
 	// QPS and Burst are client-side rate limits; zero keeps client-go's defaults.
 	QPS   float32
 	Burst int
@@ -66,17 +79,21 @@ type Client struct {
 	transport  ExecTransport
 }
 
+// The service-account files every pod gets, and the API server's in-cluster name.
+const (
+	DefaultTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+	DefaultCAFile    = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+	DefaultAPIServer = "https://kubernetes.default.svc"
+)
+
 // New builds a Client from cfg: in-cluster when cfg.Kubeconfig is empty,
 // otherwise from the kubeconfig file and context.
 func New(cfg Config) (*Client, error) {
 	var rc *rest.Config
 	if cfg.Kubeconfig == "" {
-		c, err := rest.InClusterConfig()
+		c, err := InClusterConfig(cfg.TokenFile, cfg.CAFile, cfg.APIServer)
 		if err != nil {
-			if errors.Is(err, rest.ErrNotInCluster) {
-				return nil, fmt.Errorf("in-cluster kubernetes config: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set, so this is not running in a pod; set a kubeconfig path instead: %w", err)
-			}
-			return nil, fmt.Errorf("in-cluster kubernetes config: %w", err)
+			return nil, err
 		}
 		rc = c
 	} else {
@@ -87,6 +104,16 @@ func New(cfg Config) (*Client, error) {
 		c, err := loader.ClientConfig()
 		if err != nil {
 			return nil, fmt.Errorf("load kubeconfig %q (context %q): %w", cfg.Kubeconfig, cfg.Context, err)
+		}
+		if !cfg.AllowExecCredentials {
+			// Checked on the file, not on c: client-go leaves ExecProvider out of c for a
+			// plain-http server, yet would run the command once the server is https.
+			if command, err := execCredentialCommand(loader, cfg.Context); err != nil {
+				return nil, fmt.Errorf("load kubeconfig %q (context %q): %w", cfg.Kubeconfig, cfg.Context, err)
+			} else if command != "" {
+				return nil, fmt.Errorf("kubeconfig %q (context %q): its user runs the exec credential plugin %q, a command on the Grafana host; "+
+					"refused unless the server admin sets allow_exec_credentials = true: %w", cfg.Kubeconfig, cfg.Context, command, ErrExecCredentialRefused)
+			}
 		}
 		rc = c
 	}
@@ -100,6 +127,61 @@ func New(cfg Config) (*Client, error) {
 		rc.UserAgent = cfg.UserAgent
 	}
 	return newClient(rc, cfg.ExecTransport)
+}
+
+// ErrExecCredentialRefused is returned by New for a kubeconfig whose user runs an exec
+// credential plugin while Config.AllowExecCredentials is false.
+var ErrExecCredentialRefused = errors.New("exec credential plugins are not allowed")
+
+// execCredentialCommand is the exec credential plugin the context's user runs, or "".
+func execCredentialCommand(loader clientcmd.ClientConfig, context string) (string, error) {
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return "", err
+	}
+	if context == "" {
+		context = raw.CurrentContext
+	}
+	ctx, ok := raw.Contexts[context]
+	if !ok {
+		return "", fmt.Errorf("no context %q", context)
+	}
+	if user, ok := raw.AuthInfos[ctx.AuthInfo]; ok && user.Exec != nil {
+		return user.Exec.Command, nil
+	}
+	return "", nil
+}
+
+// InClusterConfig is rest.InClusterConfig without its environment variables: the token and
+// CA come from files (defaults: the mounted service account), the server from apiServer
+// (default https://kubernetes.default.svc). The token file is re-read as the kubelet rotates
+// it (client-go's BearerTokenFile).
+func InClusterConfig(tokenFile, caFile, apiServer string) (*rest.Config, error) {
+	if tokenFile == "" {
+		tokenFile = DefaultTokenFile
+	}
+	if caFile == "" {
+		caFile = DefaultCAFile
+	}
+	if apiServer == "" {
+		apiServer = DefaultAPIServer
+	}
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("in-cluster kubernetes config: read the service-account token: %w "+
+			"(run Grafana in a pod with a mounted service account, or give the cluster a kubeconfig)", err)
+	}
+	if strings.TrimSpace(string(token)) == "" {
+		return nil, fmt.Errorf("in-cluster kubernetes config: the service-account token %s is empty", tokenFile)
+	}
+	if _, err := certutil.NewPool(caFile); err != nil {
+		return nil, fmt.Errorf("in-cluster kubernetes config: the cluster CA: %w", err)
+	}
+	return &rest.Config{
+		Host:            apiServer,
+		TLSClientConfig: rest.TLSClientConfig{CAFile: caFile},
+		BearerTokenFile: tokenFile,
+	}, nil
 }
 
 // NewForConfig builds a Client from an existing rest.Config (tests use the one

@@ -2,9 +2,12 @@ package kube_test
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -219,12 +222,74 @@ func TestServerVersion(t *testing.T) {
 	}
 }
 
-func TestNewInClusterOutsideCluster(t *testing.T) {
+// In-cluster config comes from the mounted files and a known API server, never from
+// KUBERNETES_SERVICE_HOST/PORT: Grafana 12.4+ does not pass them to plugins.
+func TestInClusterConfigFromFiles(t *testing.T) {
 	t.Setenv("KUBERNETES_SERVICE_HOST", "")
 	t.Setenv("KUBERNETES_SERVICE_PORT", "")
-	_, err := kube.New(kube.Config{})
-	if err == nil || !strings.Contains(err.Error(), "KUBERNETES_SERVICE_HOST") {
-		t.Fatalf("New in-cluster outside a cluster: %v, want an error naming KUBERNETES_SERVICE_HOST", err)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	ca := write("ca.crt", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})))
+	token := write("token", "abc\n")
+	tests := []struct {
+		name                  string
+		token, caFile, server string
+		wantErr, wantHost     string
+	}{
+		{"defaults name the service's DNS name", token, ca, "", "", kube.DefaultAPIServer},
+		{"explicit server", token, ca, "https://10.0.0.1:6443", "", "https://10.0.0.1:6443"},
+		{"no token file", filepath.Join(dir, "absent"), ca, "", "read the service-account token", ""},
+		{"empty token", write("empty", " \n"), ca, "", "is empty", ""},
+		{"CA is not a certificate", token, write("bad.crt", "nope"), "", "the cluster CA", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, err := kube.InClusterConfig(tt.token, tt.caFile, tt.server)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || rc.Host != tt.wantHost || rc.BearerTokenFile != tt.token || rc.BearerToken != "" || rc.CAFile != tt.caFile {
+				t.Fatalf("config %+v, %v", rc, err)
+			}
+		})
+	}
+}
+
+func TestExecCredentialPluginRefusedUnlessAllowed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	kubeconfig := `apiVersion: v1
+kind: Config
+clusters:
+- name: k
+  cluster: {server: "http://127.0.0.1:1"}
+users:
+- name: u
+  user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/true, interactiveMode: Never}}
+contexts:
+- name: c
+  context: {cluster: k, user: u}
+current-context: c
+`
+	if err := os.WriteFile(path, []byte(kubeconfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := kube.New(kube.Config{Kubeconfig: path})
+	if !errors.Is(err, kube.ErrExecCredentialRefused) || !strings.Contains(err.Error(), `"/bin/true"`) {
+		t.Errorf("New without AllowExecCredentials: %v", err)
+	}
+	if _, err := kube.New(kube.Config{Kubeconfig: path, AllowExecCredentials: true}); err != nil {
+		t.Errorf("New with AllowExecCredentials: %v", err)
 	}
 }
 

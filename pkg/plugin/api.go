@@ -21,6 +21,7 @@ type SubmitResponse struct {
 // AcceptedCapture is a capture queued by a request.
 type AcceptedCapture struct {
 	ID        int64  `json:"id"`
+	Cluster   string `json:"cluster"`
 	Namespace string `json:"namespace"`
 	Pod       string `json:"pod"`
 	Container string `json:"container"`
@@ -44,6 +45,7 @@ type CaptureSummary struct {
 	ID            int64      `json:"id"`
 	Status        string     `json:"status"`
 	Trigger       string     `json:"trigger"`
+	Cluster       string     `json:"cluster"`
 	Namespace     string     `json:"namespace"`
 	Pod           string     `json:"pod"`
 	Container     string     `json:"container"`
@@ -82,6 +84,7 @@ func summaryOf(c *store.Capture) CaptureSummary {
 		ID:            c.ID,
 		Status:        string(c.Status),
 		Trigger:       string(c.Trigger),
+		Cluster:       c.Cluster,
 		Namespace:     c.Namespace,
 		Pod:           c.Pod,
 		Container:     c.Container,

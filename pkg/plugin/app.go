@@ -1,5 +1,5 @@
-// Package plugin is the Grafana glue: the app instance, its settings, resource routes,
-// who may call them, and the health check.
+// Package plugin is the Grafana glue: the process runtime, the per-org app instance, its
+// settings, resource routes, who may call them, and the health check.
 package plugin
 
 import (
@@ -8,28 +8,30 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/app"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/seed/stackcapture/pkg/capture"
 	"github.com/seed/stackcapture/pkg/kube"
-	"github.com/seed/stackcapture/pkg/store"
 )
 
-// Deps are the outside parts an instance is built from; tests put in-process ones in their place.
+// Deps are the outside parts the process is built from; tests put in-process ones in their place.
 type Deps struct {
 	Logger  log.Logger
 	DataDir dataDirFunc
-	// NewKube builds the Kubernetes client from the settings.
-	NewKube func(Settings) (KubeClient, error)
+	// Environ is the process environment, where Grafana puts the server configuration
+	// (default os.Environ).
+	Environ func() []string
+	// NewKube builds one cluster's Kubernetes client from the server configuration.
+	NewKube func(ClusterConfig, ServerConfig) (KubeClient, error)
 	// RetentionInterval is how often old captures are pruned (default 10m).
 	RetentionInterval time.Duration
+	// SweepInterval is how often overdue captures are failed (default 1m).
+	SweepInterval time.Duration
 }
 
 // KubeClient is what the instance needs of Kubernetes: captures, and the health check's questions.
@@ -44,50 +46,41 @@ func DefaultDeps() Deps {
 	return Deps{
 		Logger:  log.DefaultLogger,
 		DataDir: GrafanaDataDir,
-		NewKube: func(s Settings) (KubeClient, error) {
-			return kube.New(kubeConfig(s))
+		NewKube: func(c ClusterConfig, s ServerConfig) (KubeClient, error) {
+			return kube.New(kubeConfig(c, s))
 		},
 		RetentionInterval: 10 * time.Minute,
+		SweepInterval:     time.Minute,
 	}
 }
 
 // kubeConfig sizes the client's rate limit to the capture limits. Each capture makes about
 // three requests (pod, exec, maybe log); client-go's default of 5 per second would leave a
 // storm's captures waiting behind the limiter until captureTimeout, failing them all.
-func kubeConfig(s Settings) kube.Config {
+func kubeConfig(c ClusterConfig, s ServerConfig) kube.Config {
 	return kube.Config{
-		Kubeconfig: s.Kubeconfig,
-		Context:    s.KubeContext,
-		UserAgent:  PluginID,
-		QPS:        float32(max(20, 3*s.GlobalLimit)),
-		Burst:      max(40, 6*s.GlobalLimit),
+		Kubeconfig:           c.Kubeconfig,
+		Context:              c.Context,
+		TokenFile:            c.TokenFile,
+		CAFile:               c.CAFile,
+		APIServer:            c.APIServer,
+		AllowExecCredentials: s.AllowExecCredentials,
+		UserAgent:            PluginID,
+		QPS:                  float32(max(20, 3*s.GlobalLimit)),
+		Burst:                max(40, 6*s.GlobalLimit),
 	}
 }
 
-// NewAppFactory returns the instance factory for app.Manage. Instances are rebuilt whenever the
-// settings change, so what must happen once per process (failing the captures a crash left
-// running) lives in the factory, not in the instances.
-func NewAppFactory(deps Deps) app.InstanceFactoryFunc {
-	var recovered sync.Map // database path → struct{}: crash recovery done for that file
-	return func(ctx context.Context, settings backend.AppInstanceSettings) (instancemgmt.Instance, error) {
-		return newApp(ctx, settings, deps, &recovered), nil
-	}
-}
-
-// App is one instance of the app, for one org's settings.
+// App is one org's instance: its settings and a handle on the process runtime.
 type App struct {
 	backend.CallResourceHandler
 	log      log.Logger
+	rt       *runtime
 	settings Settings
-	// broken is why the instance cannot serve (invalid settings, database not openable);
-	// routes answer 503 with it and the health check shows it.
-	broken  error
-	kube    KubeClient
-	kubeErr error
-	store   *store.Store
-	manager *capture.Manager
-	stop    context.CancelFunc
-	done    chan struct{}
+	saved    time.Time // when these settings were saved
+	// broken is why the instance cannot serve (server configuration or database, or this
+	// org's settings); routes answer 503 with it and the health check shows it.
+	broken error
 }
 
 var (
@@ -95,107 +88,44 @@ var (
 	_ backend.CheckHealthHandler    = (*App)(nil)
 )
 
-func newApp(ctx context.Context, is backend.AppInstanceSettings, deps Deps, recovered *sync.Map) *App {
-	a := &App{log: deps.Logger, done: make(chan struct{})}
+func newApp(ctx context.Context, is backend.AppInstanceSettings, rt *runtime, logger log.Logger) *App {
+	a := &App{log: logger, rt: rt, saved: is.Updated}
 	a.CallResourceHandler = httpadapter.New(a.routes())
-	settings, err := ParseSettings(is.JSONData, deps.DataDir)
+	if rt.broken != nil {
+		a.broken = rt.broken
+		return a
+	}
+	settings, err := ParseSettings(is.JSONData)
 	if err != nil {
 		a.broken = fmt.Errorf("invalid app settings: %w", err)
-		close(a.done)
 		return a
 	}
 	a.settings = settings
-
-	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	st, err := store.Open(openCtx, settings.DatabasePath, store.Options{})
-	if err != nil {
-		a.broken = fmt.Errorf("open the capture database %s: %w", settings.DatabasePath, err)
-		close(a.done)
-		return a
+	if len(settings.Ignored) > 0 {
+		a.log.Warn("app settings carry keys that are now server settings; they are ignored", "keys", settings.Ignored)
 	}
-	a.store = st
-	if _, done := recovered.LoadOrStore(settings.DatabasePath, struct{}{}); !done {
-		n, err := st.RecoverInterrupted(openCtx, time.Now())
-		if err != nil {
-			a.log.Error("fail captures interrupted by a restart", "error", err)
-		} else if n > 0 {
-			a.log.Warn("captures interrupted by a restart marked failed", "count", n)
-		}
-	}
-
-	a.kube, a.kubeErr = deps.NewKube(settings)
-	var k capture.Kube = a.kube
-	if a.kubeErr != nil {
-		// Captures still get recorded, each failing with this reason, so the cause is visible
-		// where people look for captures and not only in Grafana's server log.
-		a.log.Error("Kubernetes client", "error", a.kubeErr)
-		k = unavailableKube{err: a.kubeErr}
-	}
-	a.manager = capture.New(capture.Config{
-		SampleWindow:      settings.SampleWindow,
-		TopThreads:        settings.TopThreads,
-		Cooldown:          settings.Cooldown,
-		PerNodeLimit:      settings.PerNodeLimit,
-		GlobalLimit:       settings.GlobalLimit,
-		CaptureTimeout:    settings.CaptureTimeout,
-		MaxOutputBytes:    settings.MaxOutputBytes,
-		AllowedNamespaces: settings.AllowedNamespaces,
-		DeniedNamespaces:  settings.DeniedNamespaces,
-	}, k, st, a.log)
-	if err := a.manager.RestoreCooldown(openCtx); err != nil {
-		a.log.Warn("cooldown starts empty", "error", err)
-	}
-
-	bg, stop := context.WithCancel(context.Background())
-	a.stop = stop
-	interval := deps.RetentionInterval
-	if interval <= 0 {
-		interval = 10 * time.Minute
-	}
-	go func() {
-		defer close(a.done)
-		st.RunRetention(bg, interval, settings.Retention, settings.MaxDatabaseBytes, func(err error) {
-			a.log.Error("capture retention", "error", err)
-		})
-	}()
+	rt.orgSettings(orgOfContext(ctx), settings, is.Updated)
 	return a
 }
 
-// Dispose stops the instance's captures and closes its database; Grafana calls it when the
-// settings change or the plugin stops.
-func (a *App) Dispose() {
-	if a.manager != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		if err := a.manager.Close(ctx); err != nil {
-			a.log.Warn("captures still running at dispose", "error", err)
-		}
-		cancel()
-	}
-	if a.stop != nil {
-		a.stop()
-	}
-	<-a.done
-	if a.store != nil {
-		if err := a.store.Close(); err != nil {
-			a.log.Warn("close capture database", "error", err)
-		}
-	}
-}
+// Dispose is called by Grafana when the org's settings change or the plugin stops. Captures
+// and the database belong to the process, not to the instance: captures in flight finish
+// under the settings they started with, and an old instance still answers.
+func (a *App) Dispose() {}
 
 // unavailableKube fails every call with the reason the client could not be built.
 type unavailableKube struct{ err error }
 
 func (u unavailableKube) Pod(context.Context, string, string) (*kube.PodInfo, error) {
-	return nil, fmt.Errorf("Kubernetes client unavailable: %w", u.err)
+	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
 }
 
 func (u unavailableKube) Exec(context.Context, kube.ExecRequest) error {
-	return fmt.Errorf("Kubernetes client unavailable: %w", u.err)
+	return fmt.Errorf("kubernetes client unavailable: %w", u.err)
 }
 
 func (u unavailableKube) Logs(context.Context, string, string, string, time.Time, int64) (io.ReadCloser, error) {
-	return nil, fmt.Errorf("Kubernetes client unavailable: %w", u.err)
+	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
 }
 
 // serviceUnavailable answers 503 with why the instance cannot serve.

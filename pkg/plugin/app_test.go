@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
@@ -287,28 +288,53 @@ func TestStoreUnwritableIsReported(t *testing.T) {
 	}
 }
 
-func TestRestartFailsInterruptedCapturesOnce(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "captures.db")
-	ta := newTestApp(t, map[string]any{"databasePath": dbPath})
+// Recovery after a restart fails only the captures of a dead process: another live process
+// on the same file, even opening it by another spelling of its path, keeps its captures.
+func TestRecoveryLeavesALiveProcessAlone(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "captures.db")
+	srv := kubetest.NewServer(t)
+	first := plugintest.NewApp(t, plugintest.KubeFor(srv.RESTConfig()), map[string]any{"databasePath": dbPath, "sampleWindow": "200ms"})
 	hold := make(chan struct{})
 	var once sync.Once
-	t.Cleanup(func() { once.Do(func() { close(hold) }) })
-	ta.srv.OnExec(func(ctx context.Context, _ kubetest.ExecEvent) error {
+	release := func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(release)
+	srv.OnExec(func(ctx context.Context, _ kubetest.ExecEvent) error {
 		select {
 		case <-hold:
 		case <-ctx.Done():
 		}
-		return fmt.Errorf("held")
+		return nil
 	})
-	ta.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n", Containers: []kubetest.ContainerSpec{{Name: "c"}}})
-	r := plugintest.Call(t, ta.app, "POST", "/captures", []byte(`{"namespace":"shop","pod":"p","container":"c"}`), plugintest.Editor)
+	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n",
+		Containers: []kubetest.ContainerSpec{{Name: "c", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(os.Getpid())}}}})
+	r := plugintest.Call(t, first, "POST", "/captures", []byte(`{"namespace":"shop","pod":"p","container":"c"}`), plugintest.Editor)
 	id := plugintest.Decode[plugin.SubmitResponse](t, r).Accepted[0].ID
+	waitStatus(t, first, id, "running")
 
-	// A second process on the same database file: its first instance fails what the first left behind.
-	second := plugintest.NewApp(t, plugintest.KubeFor(ta.srv.RESTConfig()), map[string]any{"databasePath": dbPath})
-	d := plugintest.WaitFinished(t, second, id)
-	if d.Status != "failed" || d.Error != "plugin restarted" {
-		t.Errorf("interrupted capture: %s %q", d.Status, d.Error)
+	// A second runtime in this (live) process, on the same file spelt differently.
+	second := plugintest.NewApp(t, plugintest.KubeFor(srv.RESTConfig()), map[string]any{"databasePath": filepath.Join(dir, ".", "sub", "..", "captures.db")})
+	if d := plugintest.Get[plugin.CaptureDetail](t, second, fmt.Sprintf("/captures/%d", id), plugintest.Viewer); d.Status != "running" {
+		t.Fatalf("a live process's capture after another start: %s %q", d.Status, d.Error)
 	}
-	once.Do(func() { close(hold) })
+	release()
+	if d := plugintest.WaitFinished(t, first, id); d.Status != "failed" || !strings.Contains(d.Error, "no JVM found") {
+		t.Errorf("the capture did not run to its own end: %s %q", d.Status, d.Error)
+	}
+}
+
+// waitStatus polls a capture until it has status.
+func waitStatus(t *testing.T, a *plugin.App, id int64, status string) {
+	t.Helper()
+	deadline := time.Now().Add(plugintest.Guard)
+	for {
+		d := plugintest.Get[plugin.CaptureDetail](t, a, fmt.Sprintf("/captures/%d", id), plugintest.Viewer)
+		if d.Status == status {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("capture %d is %s, not %s, after %s", id, d.Status, status, plugintest.Guard)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

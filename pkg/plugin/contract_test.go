@@ -39,6 +39,7 @@ func TestContractFixturesMatchTheAPITypes(t *testing.T) {
 		{"detail-skipped.json", func() any { return &plugin.CaptureDetail{} }},
 		{"detail-truncated.json", func() any { return &plugin.CaptureDetail{} }},
 		{"submit.json", func() any { return &plugin.SubmitResponse{} }},
+		{"clusters.json", func() any { return &plugin.ClustersResponse{} }},
 		{"health.json", func() any { return &healthResponse{} }},
 	}
 	for _, tt := range tests {

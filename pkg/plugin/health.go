@@ -58,40 +58,81 @@ func (a *App) healthChecks(ctx context.Context) []HealthCheck {
 	if a.broken != nil {
 		return []HealthCheck{{Name: "settings", Status: "error", Message: a.broken.Error()}}
 	}
-	checks := []HealthCheck{{Name: "settings", Status: "ok", Message: "settings are valid; captures are stored in " + a.settings.DatabasePath}}
-
-	if a.kubeErr != nil {
-		checks = append(checks, HealthCheck{Name: "kubernetes", Status: "error", Message: kubeSetupAdvice(a.settings, a.kubeErr)})
-	} else if version, err := a.kube.ServerVersion(ctx); err != nil {
-		checks = append(checks, HealthCheck{Name: "kubernetes", Status: "error", Message: "the Kubernetes API is not reachable: " + err.Error()})
-	} else {
-		checks = append(checks, HealthCheck{Name: "kubernetes", Status: "ok", Message: fmt.Sprintf("Kubernetes %s reachable (%s)", version, kubeSource(a.settings))})
-		checks = append(checks, a.permissionChecks(ctx)...)
+	rt := a.rt
+	checks := []HealthCheck{{Name: "settings", Status: "ok", Message: "settings are valid; captures are stored in " + rt.store.Path()}}
+	if len(a.settings.Ignored) > 0 {
+		moved := make([]string, len(a.settings.Ignored))
+		for i, k := range a.settings.Ignored {
+			moved[i] = fmt.Sprintf("%s (now %s)", k, serverKeyOf()[k])
+		}
+		checks = append(checks, HealthCheck{Name: "server settings", Status: "warning", Message: fmt.Sprintf(
+			"these keys are now set by the Grafana server admin in [plugin.%s] of grafana.ini and are ignored here: %s; remove them from the app's settings",
+			PluginID, strings.Join(moved, ", "))})
+	}
+	for _, name := range a.settings.Clusters {
+		if _, ok := rt.cfg.Cluster(name); !ok {
+			checks = append(checks, HealthCheck{Name: "clusters", Status: "warning", Message: fmt.Sprintf(
+				"clusters: %q is not a cluster of this Grafana server (it has %s)", name, strings.Join(rt.cfg.ClusterNames(), ", "))})
+		}
 	}
 
-	if err := a.store.Writable(ctx); err != nil {
+	clusters := a.orgClusters()
+	if len(clusters) == 0 {
+		checks = append(checks, HealthCheck{Name: "kubernetes", Status: "error", Message: fmt.Sprintf(
+			"this org may use none of the server's clusters (%s): fix the clusters setting", strings.Join(rt.cfg.ClusterNames(), ", "))})
+	}
+	for _, cl := range clusters {
+		suffix := ""
+		if len(rt.cfg.Clusters) > 1 {
+			suffix = " (" + cl.cfg.Name + ")"
+		}
+		namespaces, all := a.permittedNamespaces(cl)
+		if !all && len(namespaces) == 0 {
+			checks = append(checks, HealthCheck{Name: "namespaces" + suffix, Status: "error", Message: fmt.Sprintf(
+				"no namespace of cluster %s may be captured: the server admin allows %s (cluster_%s_namespaces in [plugin.%s]) and this org allows %s",
+				cl.cfg.Name, cl.cfg.describeCeiling(), cl.cfg.Name, PluginID, describeOrgNamespaces(a.settings))})
+		}
+		switch version, err := a.serverVersion(ctx, cl); {
+		case cl.kubeErr != nil:
+			checks = append(checks, HealthCheck{Name: "kubernetes" + suffix, Status: "error", Message: kubeSetupAdvice(cl.cfg, cl.kubeErr)})
+		case err != nil:
+			checks = append(checks, HealthCheck{Name: "kubernetes" + suffix, Status: "error", Message: "the Kubernetes API is not reachable: " + err.Error()})
+		default:
+			checks = append(checks, HealthCheck{Name: "kubernetes" + suffix, Status: "ok", Message: fmt.Sprintf("Kubernetes %s reachable (cluster %s: %s)", version, cl.cfg.Name, cl.cfg.source())})
+			if all || len(namespaces) > 0 {
+				checks = append(checks, a.permissionChecks(ctx, cl, namespaces, suffix)...)
+			}
+		}
+	}
+
+	if err := rt.store.Writable(ctx); err != nil {
 		checks = append(checks, HealthCheck{Name: "store", Status: "error", Message: err.Error()})
 	} else {
-		checks = append(checks, HealthCheck{Name: "store", Status: "ok", Message: "database " + a.settings.DatabasePath + " is writable"})
+		checks = append(checks, HealthCheck{Name: "store", Status: "ok", Message: "database " + rt.store.Path() + " is writable"})
 	}
 	return checks
 }
 
-func kubeSource(s Settings) string {
-	if s.Kubeconfig == "" {
-		return "in-cluster service account"
+func (a *App) serverVersion(ctx context.Context, cl *cluster) (string, error) {
+	if cl.kubeErr != nil {
+		return "", cl.kubeErr
 	}
-	if s.KubeContext != "" {
-		return fmt.Sprintf("kubeconfig %s, context %s", s.Kubeconfig, s.KubeContext)
-	}
-	return "kubeconfig " + s.Kubeconfig
+	return cl.kube.ServerVersion(ctx)
 }
 
-func kubeSetupAdvice(s Settings, err error) string {
-	if s.Kubeconfig == "" {
-		return "no Kubernetes client: " + err.Error() + ". Run Grafana in the cluster with the plugin's service account (deploy/kubernetes), or set kubeconfig to a kubeconfig file Grafana can read"
+func describeOrgNamespaces(s Settings) string {
+	if len(s.AllowedNamespaces) == 0 {
+		return "every namespace not in deniedNamespaces"
 	}
-	return fmt.Sprintf("no Kubernetes client from kubeconfig %s: %v", s.Kubeconfig, err)
+	return strings.Join(s.AllowedNamespaces, ", ")
+}
+
+func kubeSetupAdvice(c ClusterConfig, err error) string {
+	if c.Kubeconfig == "" {
+		return fmt.Sprintf("no Kubernetes client for cluster %s: %v. Run Grafana in the cluster with the plugin's service account (deploy/kubernetes), "+
+			"or have the server admin set cluster_%s_kubeconfig in [plugin.%s]", c.Name, err, c.Name, PluginID)
+	}
+	return fmt.Sprintf("no Kubernetes client for cluster %s from kubeconfig %s: %v", c.Name, c.Kubeconfig, err)
 }
 
 // permission is one RBAC grant captures use.
@@ -113,9 +154,8 @@ func neededPermissions() []permission {
 }
 
 // permissionChecks asks the API server (SelfSubjectAccessReview) whether this service account
-// holds each grant, in every allowed namespace, or cluster-wide when all are allowed.
-func (a *App) permissionChecks(ctx context.Context) []HealthCheck {
-	namespaces := a.settings.AllowedNamespaces
+// holds each grant, in every allowed namespace, or cluster-wide when all are allowed (nil).
+func (a *App) permissionChecks(ctx context.Context, cl *cluster, namespaces []string, suffix string) []HealthCheck {
 	if len(namespaces) == 0 {
 		namespaces = []string{""}
 	}
@@ -128,7 +168,7 @@ func (a *App) permissionChecks(ctx context.Context) []HealthCheck {
 		var denied []string
 		var errs []string
 		for _, ns := range namespaces {
-			allowed, reason, err := a.kube.CanI(ctx, ns, p.verb, p.resource, p.subresource)
+			allowed, reason, err := cl.kube.CanI(ctx, ns, p.verb, p.resource, p.subresource)
 			where := "all namespaces"
 			if ns != "" {
 				where = "namespace " + ns
@@ -144,7 +184,7 @@ func (a *App) permissionChecks(ctx context.Context) []HealthCheck {
 				denied = append(denied, d)
 			}
 		}
-		check := HealthCheck{Name: fmt.Sprintf("%s %s", p.verb, name), Status: "ok",
+		check := HealthCheck{Name: fmt.Sprintf("%s %s%s", p.verb, name, suffix), Status: "ok",
 			Message: fmt.Sprintf("allowed to %s %s: %s", p.verb, name, p.why)}
 		if len(denied) > 0 || len(errs) > 0 {
 			check.Status = "error"

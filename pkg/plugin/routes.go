@@ -29,6 +29,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /captures", a.require("Viewer", a.handleList))
 	mux.HandleFunc("GET /captures/{id}", a.require("Viewer", a.handleGet))
 	mux.HandleFunc("GET /captures/{id}/raw", a.require("Viewer", a.handleRaw))
+	mux.HandleFunc("GET /clusters", a.require("Viewer", a.handleClusters))
 	return a.recoverPanics(mux)
 }
 
@@ -60,9 +61,14 @@ func (a *App) require(role string, next func(http.ResponseWriter, *http.Request,
 			http.Error(w, fmt.Sprintf("%s %s needs the %s role or above; %q has %s", r.Method, r.URL.Path, role, user.Login, orNone(user.Role)), http.StatusForbidden)
 			return
 		}
+		if orgOf(r) < 1 {
+			http.Error(w, "no Grafana org in the request: call this through Grafana's /api/plugins/"+PluginID+"/resources", http.StatusUnauthorized)
+			return
+		}
 		if a.serviceUnavailable(w) {
 			return
 		}
+		a.rt.orgSettings(orgOf(r), a.settings, a.saved)
 		next(w, r, user)
 	}
 }
@@ -100,9 +106,16 @@ func (a *App) handleWebhook(w http.ResponseWriter, r *http.Request, user *backen
 		return
 	}
 	targets, skipped := alert.Targets(hook, a.settings.Labels)
-	reqs := make([]capture.Request, 0, len(targets)+len(skipped))
+	org := orgOf(r)
+	reqs := make([]clusterRequest, 0, len(targets)+len(skipped))
 	for _, t := range targets {
-		reqs = append(reqs, capture.Request{Target: t, Trigger: store.TriggerAlert, RequestedBy: user.Login})
+		req := capture.Request{OrgID: org, Target: t, Trigger: store.TriggerAlert, RequestedBy: user.Login}
+		cl, reason := a.pickCluster(targetLabels(t))
+		if reason == "" {
+			reason = a.namespaceReason(cl, t.Namespace)
+		}
+		req.SkipReason = reason
+		reqs = append(reqs, clusterRequest{cluster: cl, req: req})
 	}
 	var notRecorded []alert.Skipped
 	for _, s := range skipped {
@@ -110,18 +123,32 @@ func (a *App) handleWebhook(w http.ResponseWriter, r *http.Request, user *backen
 			notRecorded = append(notRecorded, s)
 			continue
 		}
-		reqs = append(reqs, capture.Request{
+		var labels map[string]string
+		if s.Alert != nil {
+			labels = s.Alert.Labels
+		}
+		cl, _ := a.pickCluster(labels)
+		reqs = append(reqs, clusterRequest{cluster: cl, req: capture.Request{
+			OrgID:       org,
 			Target:      alert.Target{Namespace: s.Namespace, Pod: s.Pod, Container: s.Container, Alert: s.Alert},
 			Trigger:     store.TriggerAlert,
 			RequestedBy: user.Login,
 			SkipReason:  s.Reason,
-		})
+		}})
 	}
 	a.submit(w, r, reqs, notRecorded)
 }
 
+// clusterRequest is a capture request and the cluster it goes to; nil when none fits (then
+// the request carries the reason as its SkipReason).
+type clusterRequest struct {
+	cluster *cluster
+	req     capture.Request
+}
+
 // captureNowRequest is the body of POST /captures.
 type captureNowRequest struct {
+	Cluster   string `json:"cluster"`
 	Namespace string `json:"namespace"`
 	Pod       string `json:"pod"`
 	Container string `json:"container"`
@@ -136,7 +163,7 @@ func (a *App) handleCaptureNow(w http.ResponseWriter, r *http.Request, user *bac
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		http.Error(w, `body must be {"namespace": "...", "pod": "...", "container": "..." (optional)}: `+err.Error(), http.StatusBadRequest)
+		http.Error(w, `body must be {"cluster": "..." (optional with one cluster), "namespace": "...", "pod": "...", "container": "..." (optional)}: `+err.Error(), http.StatusBadRequest)
 		return
 	}
 	if req.Namespace == "" || req.Pod == "" {
@@ -147,29 +174,114 @@ func (a *App) handleCaptureNow(w http.ResponseWriter, r *http.Request, user *bac
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	a.submit(w, r, []capture.Request{{
+	labels := map[string]string{}
+	if req.Cluster != "" {
+		labels[a.settings.ClusterLabel] = req.Cluster
+	} else if allowed := a.orgClusters(); len(allowed) == 1 {
+		labels[a.settings.ClusterLabel] = allowed[0].cfg.Name
+	}
+	cl, reason := a.pickCluster(labels)
+	if reason != "" {
+		http.Error(w, "cluster: "+reason, http.StatusBadRequest)
+		return
+	}
+	a.submit(w, r, []clusterRequest{{cluster: cl, req: capture.Request{
+		OrgID:       orgOf(r),
 		Target:      alert.Target{Namespace: req.Namespace, Pod: req.Pod, Container: req.Container},
 		Trigger:     store.TriggerManual,
 		RequestedBy: user.Login,
-	}}, nil)
+		SkipReason:  a.namespaceReason(cl, req.Namespace),
+	}}}, nil)
 }
 
-// submit hands requests to the capture manager and answers 202 with what was accepted and skipped.
-func (a *App) submit(w http.ResponseWriter, r *http.Request, reqs []capture.Request, skipped []alert.Skipped) {
-	res, err := a.manager.Submit(r.Context(), reqs)
-	if err != nil {
-		a.log.Error("record capture requests", "error", err)
-		http.Error(w, "could not record the capture requests: "+err.Error(), http.StatusInternalServerError)
-		return
+// submit hands requests to the capture manager of their cluster (and org settings) and
+// answers 202 with what was accepted and skipped. Requests without a cluster are recorded
+// as skipped with their reason.
+func (a *App) submit(w http.ResponseWriter, r *http.Request, reqs []clusterRequest, skipped []alert.Skipped) {
+	resp := SubmitResponse{Accepted: []AcceptedCapture{}, Skipped: []alert.Skipped{}}
+	byManager := map[*capture.Manager][]capture.Request{}
+	var order []*capture.Manager
+	var orphans []capture.Request
+	for _, cr := range reqs {
+		if cr.cluster == nil {
+			orphans = append(orphans, cr.req)
+			continue
+		}
+		m := a.rt.manager(r.Context(), cr.cluster, a.settings)
+		if _, ok := byManager[m]; !ok {
+			order = append(order, m)
+		}
+		byManager[m] = append(byManager[m], cr.req)
 	}
-	resp := SubmitResponse{Accepted: []AcceptedCapture{}, Skipped: append(res.Skipped, skipped...)}
-	for _, acc := range res.Accepted {
-		resp.Accepted = append(resp.Accepted, AcceptedCapture{ID: acc.ID, Namespace: acc.Namespace, Pod: acc.Pod, Container: acc.Container})
+	for _, m := range order {
+		res, err := m.Submit(r.Context(), byManager[m])
+		if err != nil {
+			a.log.Error("record capture requests", "error", err)
+			http.Error(w, "could not record the capture requests: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		for _, acc := range res.Accepted {
+			resp.Accepted = append(resp.Accepted, AcceptedCapture{ID: acc.ID, Cluster: m.Cluster(), Namespace: acc.Namespace, Pod: acc.Pod, Container: acc.Container})
+		}
+		resp.Skipped = append(resp.Skipped, res.Skipped...)
 	}
-	if resp.Skipped == nil {
-		resp.Skipped = []alert.Skipped{}
+	if len(orphans) > 0 {
+		s, err := a.recordSkips(r, orphans)
+		if err != nil {
+			a.log.Error("record capture requests", "error", err)
+			http.Error(w, "could not record the capture requests: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		resp.Skipped = append(resp.Skipped, s...)
 	}
+	resp.Skipped = append(resp.Skipped, skipped...)
 	writeJSON(w, http.StatusAccepted, resp)
+}
+
+// recordSkips stores requests that reach no cluster as skipped, with their reasons.
+func (a *App) recordSkips(r *http.Request, reqs []capture.Request) ([]alert.Skipped, error) {
+	now := time.Now().UTC()
+	records := make([]*store.Capture, len(reqs))
+	out := make([]alert.Skipped, len(reqs))
+	for i, q := range reqs {
+		t := q.Target
+		records[i] = &store.Capture{OrgID: q.OrgID, Status: store.StatusSkipped, Trigger: q.Trigger, RequestedBy: q.RequestedBy,
+			Namespace: t.Namespace, Pod: t.Pod, Container: t.Container, Node: t.Node, CreatedAt: now, FinishedAt: now,
+			Error: q.SkipReason, Alert: t.Alert}
+		out[i] = alert.Skipped{Namespace: t.Namespace, Pod: t.Pod, Container: t.Container, Reason: q.SkipReason}
+		if t.Alert != nil {
+			out[i].AlertName = t.Alert.AlertName
+		}
+	}
+	if _, err := a.rt.store.InsertBatch(r.Context(), records); err != nil {
+		return nil, fmt.Errorf("record %d skipped captures: %w", len(records), err)
+	}
+	return out, nil
+}
+
+// ClustersResponse answers GET /clusters: the clusters this org may capture in.
+type ClustersResponse struct {
+	Clusters []ClusterInfo `json:"clusters"`
+}
+
+// ClusterInfo is one cluster of GET /clusters.
+type ClusterInfo struct {
+	Name string `json:"name"`
+	// Namespaces this org may capture in; null with allNamespaces for every namespace.
+	Namespaces    []string `json:"namespaces"`
+	AllNamespaces bool     `json:"allNamespaces"`
+}
+
+func (a *App) handleClusters(w http.ResponseWriter, _ *http.Request, _ *backend.User) {
+	resp := ClustersResponse{Clusters: []ClusterInfo{}}
+	for _, cl := range a.orgClusters() {
+		ns, all := a.permittedNamespaces(cl)
+		if !all && ns == nil {
+			ns = []string{}
+		}
+		resp.Clusters = append(resp.Clusters, ClusterInfo{Name: cl.cfg.Name, Namespaces: ns, AllNamespaces: all})
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (a *App) handleList(w http.ResponseWriter, r *http.Request, _ *backend.User) {
@@ -178,7 +290,8 @@ func (a *App) handleList(w http.ResponseWriter, r *http.Request, _ *backend.User
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	page, err := a.store.List(r.Context(), f)
+	f.OrgID = orgOf(r) // whatever the query says: an org sees its own captures only
+	page, err := a.rt.store.List(r.Context(), f)
 	if errors.Is(err, store.ErrBadCursor) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -202,6 +315,7 @@ func parseFilter(q url.Values) (store.Filter, error) {
 		Pod:          q.Get("pod"),
 		Container:    q.Get("container"),
 		Node:         q.Get("node"),
+		Cluster:      q.Get("cluster"),
 		DashboardUID: q.Get("dashboardUid"),
 		Cursor:       q.Get("cursor"),
 		Limit:        50,
@@ -261,7 +375,7 @@ func (a *App) handleGet(w http.ResponseWriter, r *http.Request, _ *backend.User)
 	if !ok {
 		return
 	}
-	c, err := a.store.Get(r.Context(), id)
+	c, err := a.rt.store.GetInOrg(r.Context(), orgOf(r), id)
 	if errors.Is(err, store.ErrNotFound) {
 		http.Error(w, fmt.Sprintf("capture %d not found (deleted by retention, or never existed)", id), http.StatusNotFound)
 		return
@@ -279,7 +393,8 @@ func (a *App) handleRaw(w http.ResponseWriter, r *http.Request, _ *backend.User)
 	if !ok {
 		return
 	}
-	c, err := a.store.Get(r.Context(), id)
+	// The org check comes first and covers the dumps: a capture's org never changes.
+	c, err := a.rt.store.GetInOrg(r.Context(), orgOf(r), id)
 	if errors.Is(err, store.ErrNotFound) {
 		http.Error(w, fmt.Sprintf("capture %d not found", id), http.StatusNotFound)
 		return
@@ -288,7 +403,7 @@ func (a *App) handleRaw(w http.ResponseWriter, r *http.Request, _ *backend.User)
 		http.Error(w, "get capture: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	dumps, err := a.store.RawDumps(r.Context(), id)
+	dumps, err := a.rt.store.RawDumps(r.Context(), id)
 	if err != nil {
 		http.Error(w, "read raw dumps: "+err.Error(), http.StatusInternalServerError)
 		return

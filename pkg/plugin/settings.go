@@ -19,45 +19,55 @@ import (
 // PluginID is the app's id in plugin.json.
 const PluginID = "seed-stackcapture-app"
 
-// Settings are the app's jsonData, with defaults applied and every value checked.
+// Settings are one org's jsonData, with defaults applied and every value checked. They may
+// only narrow what the server configuration (ServerConfig) allows.
 type Settings struct {
-	Kubeconfig        string           // path; empty = in-cluster service account
-	KubeContext       string           // context in Kubeconfig; empty = its current context
-	AllowedNamespaces []string         // empty = every namespace not denied
+	Clusters          []string         // the server's clusters this org may use; empty = all of them
+	AllowedNamespaces []string         // empty = every namespace the server allows
 	DeniedNamespaces  []string         // wins over AllowedNamespaces
 	SampleWindow      time.Duration    // how long per-thread CPU is sampled
 	TopThreads        int              // threads kept with stacks per JVM
-	Cooldown          time.Duration    // one capture per container per cooldown
-	PerNodeLimit      int              // captures running at once on one node
-	GlobalLimit       int              // captures running at once overall
+	Cooldown          time.Duration    // one capture per container per cooldown (at least the server's min_cooldown)
 	CaptureTimeout    time.Duration    // hard limit on one capture, exec included
 	MaxOutputBytes    int64            // probe output beyond this is cut, capture marked truncated
-	DatabasePath      string           // SQLite file
-	Retention         time.Duration    // captures older than this are deleted
-	MaxDatabaseBytes  int64            // oldest captures are deleted above this size
+	Retention         time.Duration    // this org's captures older than this are deleted
 	Labels            alert.LabelNames // which alert labels name the target
+	ClusterLabel      string           // which alert label names the cluster
 	MaxBodyBytes      int64            // webhook bodies above this answer 413
+	// Ignored lists keys that used to be org settings and are now the server admin's
+	// (serverKeyOf says which); they have no effect and the health check says so.
+	Ignored []string
 }
 
 // rawSettings is jsonData as provisioning or the config page writes it. Durations are Go
 // duration strings ("2s", "10m", "336h"); pointers tell "absent" from "zero".
 type rawSettings struct {
-	Kubeconfig        string            `json:"kubeconfig"`
-	KubeContext       string            `json:"kubeContext"`
+	Clusters          []string          `json:"clusters"`
 	AllowedNamespaces []string          `json:"allowedNamespaces"`
 	DeniedNamespaces  *[]string         `json:"deniedNamespaces"`
 	SampleWindow      string            `json:"sampleWindow"`
 	TopThreads        *int              `json:"topThreads"`
 	Cooldown          string            `json:"cooldown"`
-	PerNodeLimit      *int              `json:"perNodeLimit"`
-	GlobalLimit       *int              `json:"globalLimit"`
 	CaptureTimeout    string            `json:"captureTimeout"`
 	MaxOutputBytes    *int64            `json:"maxOutputBytes"`
-	DatabasePath      string            `json:"databasePath"`
 	Retention         string            `json:"retention"`
-	MaxDatabaseBytes  *int64            `json:"maxDatabaseBytes"`
 	Labels            map[string]string `json:"labels"`
 	MaxBodyBytes      *int64            `json:"maxBodyBytes"`
+
+	ignored []string // server keys present in jsonData
+}
+
+// serverKeyOf maps the jsonData keys that moved to the server configuration to their
+// grafana.ini key. An old jsonData carrying them still loads; they are ignored.
+func serverKeyOf() map[string]string {
+	return map[string]string{
+		"kubeconfig":       "cluster_<name>_kubeconfig",
+		"kubeContext":      "cluster_<name>_context",
+		"databasePath":     "database_path",
+		"perNodeLimit":     "per_node_limit",
+		"globalLimit":      "global_limit",
+		"maxDatabaseBytes": "max_database_bytes",
+	}
 }
 
 // SettingKeys are the jsonData keys the backend reads; provisioning and the config page use these.
@@ -65,7 +75,9 @@ func SettingKeys() []string {
 	t := reflect.TypeOf(rawSettings{})
 	keys := make([]string, 0, t.NumField())
 	for i := range t.NumField() {
-		keys = append(keys, strings.Split(t.Field(i).Tag.Get("json"), ",")[0])
+		if tag := t.Field(i).Tag.Get("json"); tag != "" {
+			keys = append(keys, strings.Split(tag, ",")[0])
+		}
 	}
 	sort.Strings(keys)
 	return keys
@@ -79,27 +91,42 @@ const (
 // dataDirFunc finds Grafana's data directory for the default database path; a field, not a global, so tests can swap it.
 type dataDirFunc func() (string, error)
 
-// ParseSettings reads jsonData. Every invalid value is reported, joined, and nothing silently falls back.
-func ParseSettings(jsonData []byte, dataDir dataDirFunc) (Settings, error) {
+// ParseSettings reads jsonData. Every invalid value is reported, joined, and nothing silently
+// falls back. Keys that are now server settings are listed in Ignored, never used.
+func ParseSettings(jsonData []byte) (Settings, error) {
 	var raw rawSettings
 	if len(strings.TrimSpace(string(jsonData))) > 0 {
 		dec := json.NewDecoder(strings.NewReader(string(jsonData)))
 		if err := dec.Decode(&raw); err != nil {
 			return Settings{}, fmt.Errorf("app settings (jsonData) are not valid: %w", err)
 		}
+		var all map[string]json.RawMessage
+		if err := json.Unmarshal(jsonData, &all); err == nil {
+			for key := range serverKeyOf() {
+				if v, ok := all[key]; ok && !emptyJSON(v) {
+					raw.ignored = append(raw.ignored, key)
+				}
+			}
+			sort.Strings(raw.ignored)
+		}
 	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
 	s := Settings{
-		Kubeconfig:        strings.TrimSpace(raw.Kubeconfig),
-		KubeContext:       strings.TrimSpace(raw.KubeContext),
+		Clusters:          raw.Clusters,
 		AllowedNamespaces: raw.AllowedNamespaces,
 		DeniedNamespaces:  []string{"kube-system"},
-		DatabasePath:      strings.TrimSpace(raw.DatabasePath),
+		Ignored:           raw.ignored,
+		ClusterLabel:      "cluster",
 	}
 	if raw.DeniedNamespaces != nil {
 		s.DeniedNamespaces = *raw.DeniedNamespaces
+	}
+	for _, c := range s.Clusters {
+		if problems := validation.IsDNS1123Label(c); len(problems) > 0 {
+			bad("clusters: %q is not a cluster name: %s", c, strings.Join(problems, "; "))
+		}
 	}
 	for _, list := range []struct {
 		key string
@@ -112,7 +139,7 @@ func ParseSettings(jsonData []byte, dataDir dataDirFunc) (Settings, error) {
 		}
 	}
 
-	duration := func(key, value string, def, min, max time.Duration) time.Duration {
+	duration := func(key, value string, def, lo, hi time.Duration) time.Duration {
 		if value == "" {
 			return def
 		}
@@ -121,8 +148,8 @@ func ParseSettings(jsonData []byte, dataDir dataDirFunc) (Settings, error) {
 			bad("%s: %q is not a duration like %q", key, value, def.String())
 			return def
 		}
-		if d < min || d > max {
-			bad("%s: %s is outside %s to %s", key, d, min, max)
+		if d < lo || d > hi {
+			bad("%s: %s is outside %s to %s", key, d, lo, hi)
 		}
 		return d
 	}
@@ -134,30 +161,22 @@ func ParseSettings(jsonData []byte, dataDir dataDirFunc) (Settings, error) {
 		bad("captureTimeout (%s) must be longer than sampleWindow (%s): the dump is taken after the window", s.CaptureTimeout, s.SampleWindow)
 	}
 
-	integer := func(key string, value *int, def, min, max int) int {
-		if value == nil {
-			return def
-		}
-		if *value < min || *value > max {
-			bad("%s: %d is outside %d to %d", key, *value, min, max)
-		}
-		return *value
+	if raw.TopThreads == nil {
+		s.TopThreads = 50
+	} else if s.TopThreads = *raw.TopThreads; s.TopThreads < 1 || s.TopThreads > 10000 {
+		bad("topThreads: %d is outside 1 to 10000", s.TopThreads)
 	}
-	s.TopThreads = integer("topThreads", raw.TopThreads, 50, 1, 10000)
-	s.PerNodeLimit = integer("perNodeLimit", raw.PerNodeLimit, 10, 1, 1000)
-	s.GlobalLimit = integer("globalLimit", raw.GlobalLimit, 20, 1, 10000)
 
-	size := func(key string, value *int64, def, min, max int64) int64 {
+	size := func(key string, value *int64, def, lo, hi int64) int64 {
 		if value == nil {
 			return def
 		}
-		if *value < min || *value > max {
-			bad("%s: %d bytes is outside %d to %d", key, *value, min, max)
+		if *value < lo || *value > hi {
+			bad("%s: %d bytes is outside %d to %d", key, *value, lo, hi)
 		}
 		return *value
 	}
 	s.MaxOutputBytes = size("maxOutputBytes", raw.MaxOutputBytes, 16*mib, 64*1024, 1*gib)
-	s.MaxDatabaseBytes = size("maxDatabaseBytes", raw.MaxDatabaseBytes, 1*gib, 1*mib, 1<<40)
 	// The SDK's gRPC receive cap is 16 MiB: a larger body never reaches the plugin.
 	s.MaxBodyBytes = size("maxBodyBytes", raw.MaxBodyBytes, 1*mib, 1024, 16*mib)
 
@@ -177,22 +196,22 @@ func ParseSettings(jsonData []byte, dataDir dataDirFunc) (Settings, error) {
 			s.Labels.Container = name
 		case "node":
 			s.Labels.Node = name
+		case "cluster":
+			s.ClusterLabel = name
 		default:
-			bad("labels: unknown key %q (want namespace, pod, container or node)", key)
+			bad("labels: unknown key %q (want namespace, pod, container, node or cluster)", key)
 		}
-	}
-
-	if s.DatabasePath == "" {
-		dir, err := dataDir()
-		if err != nil {
-			bad("databasePath: not set, and Grafana's data directory could not be found (%v): set databasePath to a file on persistent storage", err)
-		} else {
-			s.DatabasePath = filepath.Join(dir, "stackcapture", "captures.db")
-		}
-	} else if !filepath.IsAbs(s.DatabasePath) {
-		bad("databasePath: %q must be an absolute path", s.DatabasePath)
 	}
 	return s, errors.Join(errs...)
+}
+
+// emptyJSON is a value that says nothing: null, "", or an empty list.
+func emptyJSON(v json.RawMessage) bool {
+	switch strings.TrimSpace(string(v)) {
+	case "null", `""`, "[]", "{}":
+		return true
+	}
+	return false
 }
 
 // GrafanaDataDir finds Grafana's data directory as a backend plugin sees it. Grafana passes only

@@ -17,7 +17,7 @@ func fixedDataDir(dir string) dataDirFunc {
 
 func TestParseSettingsDefaults(t *testing.T) {
 	for _, body := range []string{"", "{}", "  "} {
-		s, err := ParseSettings([]byte(body), fixedDataDir("/var/lib/grafana"))
+		s, err := ParseSettings([]byte(body))
 		if err != nil {
 			t.Fatalf("ParseSettings(%q): %v", body, err)
 		}
@@ -26,14 +26,11 @@ func TestParseSettingsDefaults(t *testing.T) {
 			SampleWindow:     2 * time.Second,
 			TopThreads:       50,
 			Cooldown:         10 * time.Minute,
-			PerNodeLimit:     10,
-			GlobalLimit:      20,
 			CaptureTimeout:   30 * time.Second,
 			MaxOutputBytes:   16 << 20,
-			DatabasePath:     "/var/lib/grafana/stackcapture/captures.db",
 			Retention:        336 * time.Hour,
-			MaxDatabaseBytes: 1 << 30,
 			Labels:           alert.DefaultLabelNames(),
+			ClusterLabel:     "cluster",
 			MaxBodyBytes:     1 << 20,
 		}
 		if !reflect.DeepEqual(s, want) {
@@ -43,25 +40,43 @@ func TestParseSettingsDefaults(t *testing.T) {
 }
 
 func TestParseSettingsValues(t *testing.T) {
-	body := `{"kubeconfig":"/etc/kube/config","kubeContext":"lab","allowedNamespaces":["shop"],"deniedNamespaces":[],
-		"sampleWindow":"500ms","topThreads":5,"cooldown":"0s","perNodeLimit":1,"globalLimit":2,"captureTimeout":"5s",
-		"maxOutputBytes":65536,"databasePath":"/data/c.db","retention":"24h","maxDatabaseBytes":2097152,
-		"labels":{"pod":"exported_pod"},"maxBodyBytes":4096}`
-	s, err := ParseSettings([]byte(body), func() (string, error) { return "", errors.New("must not be asked") })
+	body := `{"clusters":["prod"],"allowedNamespaces":["shop"],"deniedNamespaces":[],
+		"sampleWindow":"500ms","topThreads":5,"cooldown":"0s","captureTimeout":"5s",
+		"maxOutputBytes":65536,"retention":"24h",
+		"labels":{"pod":"exported_pod","cluster":"k8s_cluster"},"maxBodyBytes":4096}`
+	s, err := ParseSettings([]byte(body))
 	if err != nil {
 		t.Fatalf("ParseSettings: %v", err)
 	}
 	labels := alert.DefaultLabelNames()
 	labels.Pod = "exported_pod"
 	want := Settings{
-		Kubeconfig: "/etc/kube/config", KubeContext: "lab",
+		Clusters:          []string{"prod"},
 		AllowedNamespaces: []string{"shop"}, DeniedNamespaces: []string{},
-		SampleWindow: 500 * time.Millisecond, TopThreads: 5, Cooldown: 0, PerNodeLimit: 1, GlobalLimit: 2,
-		CaptureTimeout: 5 * time.Second, MaxOutputBytes: 65536, DatabasePath: "/data/c.db",
-		Retention: 24 * time.Hour, MaxDatabaseBytes: 2 << 20, Labels: labels, MaxBodyBytes: 4096,
+		SampleWindow: 500 * time.Millisecond, TopThreads: 5, Cooldown: 0,
+		CaptureTimeout: 5 * time.Second, MaxOutputBytes: 65536,
+		Retention: 24 * time.Hour, Labels: labels, ClusterLabel: "k8s_cluster", MaxBodyBytes: 4096,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings =\n%+v\nwant\n%+v", s, want)
+	}
+}
+
+// An org admin's jsonData may still carry the keys that reach the host (kubeconfig,
+// databasePath, ...): they load, are listed as ignored, and nothing in Settings holds them.
+func TestParseSettingsIgnoresServerKeys(t *testing.T) {
+	body := `{"kubeconfig":"/etc/passwd","kubeContext":"x","databasePath":"/etc/grafana/grafana.db",
+		"perNodeLimit":1000,"globalLimit":10000,"maxDatabaseBytes":1,"topThreads":7}`
+	s, err := ParseSettings([]byte(body))
+	if err != nil {
+		t.Fatalf("ParseSettings: %v", err)
+	}
+	want := []string{"databasePath", "globalLimit", "kubeContext", "kubeconfig", "maxDatabaseBytes", "perNodeLimit"}
+	if !reflect.DeepEqual(s.Ignored, want) || s.TopThreads != 7 {
+		t.Errorf("ignored %v (want %v), topThreads %d", s.Ignored, want, s.TopThreads)
+	}
+	if got, err := ParseSettings([]byte(`{"kubeconfig":"","databasePath":null}`)); err != nil || len(got.Ignored) != 0 {
+		t.Errorf("empty legacy keys: %v %v", got.Ignored, err)
 	}
 }
 
@@ -72,18 +87,18 @@ func TestParseSettingsRejects(t *testing.T) {
 	}{
 		{`{"sampleWindow":"2 seconds"}`, []string{`sampleWindow: "2 seconds" is not a duration`}},
 		{`{"sampleWindow":"10s","captureTimeout":"5s"}`, []string{"captureTimeout (5s) must be longer than sampleWindow (10s)"}},
-		{`{"topThreads":0,"perNodeLimit":-1}`, []string{"topThreads: 0 is outside", "perNodeLimit: -1 is outside"}},
+		{`{"topThreads":0}`, []string{"topThreads: 0 is outside"}},
 		{`{"maxBodyBytes":33554432}`, []string{"maxBodyBytes: 33554432 bytes is outside"}},
 		{`{"allowedNamespaces":["Shop!"]}`, []string{`allowedNamespaces: "Shop!" is not a namespace name`}},
+		{`{"clusters":["../etc"]}`, []string{`clusters: "../etc" is not a cluster name`}},
 		{`{"labels":{"pods":"x"}}`, []string{`labels: unknown key "pods"`}},
 		{`{"labels":{"pod":" "}}`, []string{"labels.pod: empty label name"}},
-		{`{"databasePath":"captures.db"}`, []string{"must be an absolute path"}},
 		{`{"topThreads":"fifty"}`, []string{"jsonData) are not valid"}},
 		{`{"retention":"1m"}`, []string{"retention: 1m0s is outside"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
-			_, err := ParseSettings([]byte(tt.body), fixedDataDir("/var/lib/grafana"))
+			_, err := ParseSettings([]byte(tt.body))
 			if err == nil {
 				t.Fatalf("accepted %s", tt.body)
 			}
@@ -96,10 +111,10 @@ func TestParseSettingsRejects(t *testing.T) {
 	}
 }
 
-func TestParseSettingsNoDataDir(t *testing.T) {
-	_, err := ParseSettings(nil, func() (string, error) { return "", errors.New("not under plugins") })
-	if err == nil || !strings.Contains(err.Error(), "set databasePath") {
-		t.Fatalf("err = %v, want advice to set databasePath", err)
+func TestParseServerConfigNoDataDir(t *testing.T) {
+	_, err := ParseServerConfig(nil, func() (string, error) { return "", errors.New("not under plugins") })
+	if err == nil || !strings.Contains(err.Error(), "set database_path") {
+		t.Fatalf("err = %v, want advice to set database_path", err)
 	}
 }
 
@@ -122,9 +137,8 @@ func TestDataDirFromExecutable(t *testing.T) {
 }
 
 func TestSettingKeys(t *testing.T) {
-	want := []string{"allowedNamespaces", "captureTimeout", "cooldown", "databasePath", "deniedNamespaces",
-		"globalLimit", "kubeContext", "kubeconfig", "labels", "maxBodyBytes", "maxDatabaseBytes", "maxOutputBytes",
-		"perNodeLimit", "retention", "sampleWindow", "topThreads"}
+	want := []string{"allowedNamespaces", "captureTimeout", "clusters", "cooldown", "deniedNamespaces",
+		"labels", "maxBodyBytes", "maxOutputBytes", "retention", "sampleWindow", "topThreads"}
 	if got := SettingKeys(); !reflect.DeepEqual(got, want) {
 		t.Errorf("SettingKeys() = %v", got)
 	}
@@ -140,8 +154,8 @@ func TestKubeClientRateFollowsTheCaptureLimits(t *testing.T) {
 		{100, 300, 600},
 	}
 	for _, tt := range tests {
-		c := kubeConfig(Settings{GlobalLimit: tt.global, Kubeconfig: "/k", KubeContext: "ctx"})
-		if int(c.QPS) != tt.qps || c.Burst != tt.burst || c.Kubeconfig != "/k" || c.Context != "ctx" || c.UserAgent != PluginID {
+		c := kubeConfig(ClusterConfig{Name: "a", Kubeconfig: "/k", Context: "ctx"}, ServerConfig{GlobalLimit: tt.global})
+		if int(c.QPS) != tt.qps || c.Burst != tt.burst || c.Kubeconfig != "/k" || c.Context != "ctx" || c.UserAgent != PluginID || c.AllowExecCredentials {
 			t.Errorf("globalLimit %d: %+v, want QPS %d burst %d", tt.global, c, tt.qps, tt.burst)
 		}
 	}

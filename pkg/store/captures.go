@@ -68,8 +68,9 @@ func validateNew(c *Capture) error {
 const insertSQL = `INSERT INTO captures (
 	status, trigger, requested_by, namespace, pod, container, node,
 	created_at, started_at, finished_at, next_allowed_at, error, truncated, window_ms,
-	alertname, rule_uid, fingerprint, dashboard_uid, panel_id, alert_json
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	alertname, rule_uid, fingerprint, dashboard_uid, panel_id, alert_json,
+	org_id, cluster, owner, deadline_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insertArgs(c *Capture) ([]any, error) {
 	aj, err := encodeAlert(c.Alert)
@@ -86,6 +87,7 @@ func insertArgs(c *Capture) ([]any, error) {
 		c.CreatedAt.UnixMilli(), msOrNull(c.StartedAt), msOrNull(c.FinishedAt), msOrNull(c.NextAllowedAt),
 		c.Error, c.Truncated, c.WindowMs,
 		alertname, ruleUID, fingerprint, dashboardUID, panelID, aj,
+		c.OrgID, c.Cluster, c.Owner, msOrNull(c.Deadline),
 	}, nil
 }
 
@@ -342,7 +344,8 @@ func (b processBlobs) store(ctx context.Context, tx *sql.Tx, id int64) error {
 // captureCols are the columns scanCapture reads, in order. No blobs.
 const captureCols = `c.id, c.status, c.trigger, c.requested_by, c.namespace, c.pod, c.container, c.node,
 	c.created_at, c.started_at, c.finished_at, c.next_allowed_at, c.error, c.truncated, c.window_ms,
-	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alert_json`
+	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alert_json,
+	c.org_id, c.cluster, c.owner, c.deadline_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -355,15 +358,18 @@ func scanCapture(r rowScanner, extra ...any) (Capture, error) {
 	var topNid sql.NullInt64
 	var topCPU sql.NullFloat64
 	var alertJSON sql.NullString
+	var deadline sql.NullInt64
 	dest := []any{&c.ID, &status, &trigger, &c.RequestedBy, &c.Namespace, &c.Pod, &c.Container, &c.Node,
 		&created, &started, &finished, &nextAllowed, &c.Error, &c.Truncated, &c.WindowMs,
-		&topName, &topNid, &topCPU, &alertJSON}
+		&topName, &topNid, &topCPU, &alertJSON,
+		&c.OrgID, &c.Cluster, &c.Owner, &deadline}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return Capture{}, err
 	}
 	c.Status, c.Trigger = Status(status), Trigger(trigger)
 	c.CreatedAt = time.UnixMilli(created).UTC()
 	c.StartedAt, c.FinishedAt, c.NextAllowedAt = fromMs(started), fromMs(finished), fromMs(nextAllowed)
+	c.Deadline = fromMs(deadline)
 	if topName.Valid {
 		c.TopThread = &jvm.Thread{Name: topName.String, NativeID: int(topNid.Int64), CPUPercent: topCPU.Float64}
 	}
@@ -376,11 +382,25 @@ func scanCapture(r rowScanner, extra ...any) (Capture, error) {
 }
 
 // Get returns one capture with its processes (without their Raw text: see
-// RawDumps). TopThread is the busiest thread with its whole stack.
+// RawDumps). TopThread is the busiest thread with its whole stack. It ignores
+// orgs: routes use GetInOrg.
 func (s *Store) Get(ctx context.Context, id int64) (*Capture, error) {
+	return s.get(ctx, 0, id)
+}
+
+// GetInOrg is Get for a capture of org only: another org's capture is
+// ErrNotFound, exactly like one that never existed, so its id says nothing.
+func (s *Store) GetInOrg(ctx context.Context, org, id int64) (*Capture, error) {
+	if org < 1 {
+		return nil, fmt.Errorf("get capture %d: org %d: %w", id, org, ErrNotFound)
+	}
+	return s.get(ctx, org, id)
+}
+
+func (s *Store) get(ctx context.Context, org, id int64) (*Capture, error) {
 	var procGz []byte
 	row := s.read.QueryRowContext(ctx, `SELECT `+captureCols+`, p.processes_gz
-		FROM captures c LEFT JOIN capture_processes p ON p.capture_id = c.id WHERE c.id = ?`, id)
+		FROM captures c LEFT JOIN capture_processes p ON p.capture_id = c.id WHERE c.id = ? AND (? = 0 OR c.org_id = ?)`, id, org, org)
 	c, err := scanCapture(row, &procGz)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("get capture %d: %w", id, ErrNotFound)

@@ -105,12 +105,20 @@ func buildList(f Filter) (q string, args []any, limit int, err error) {
 	}
 
 	var where []string
+	if f.OrgID < 0 {
+		return "", nil, 0, fmt.Errorf("%w: org %d", ErrBadFilter, f.OrgID)
+	}
+	if f.OrgID > 0 {
+		where = append(where, "c.org_id = ?")
+		args = append(args, f.OrgID)
+	}
 	eq := func(col, v string) {
 		if v != "" {
 			where = append(where, "c."+col+" = ?")
 			args = append(args, v)
 		}
 	}
+	eq("cluster", f.Cluster)
 	eq("namespace", f.Namespace)
 	eq("pod", f.Pod)
 	eq("container", f.Container)

@@ -40,9 +40,108 @@ func (s *Store) RecoverInterrupted(ctx context.Context, now time.Time) (int64, e
 	return n, nil
 }
 
-// Key names one container for the cooldown.
+// ReasonStoppedPrefix starts the Error of captures cut short because the plugin stopped.
+const ReasonStoppedPrefix = "the plugin stopped"
+
+// ReasonOrphaned is the Error of captures RecoverOrphans fails: the same words as for any
+// restart, which is what a user sees happen.
+const ReasonOrphaned = ReasonRestarted
+
+// RecoverOrphans fails the queued and running captures whose owner is not alive
+// (alive reports it; an empty owner, from before owners were recorded, is never
+// alive). Unlike RecoverInterrupted it never touches the captures of another
+// live process on the same file, whatever path it opened it by.
+func (s *Store) RecoverOrphans(ctx context.Context, now time.Time, alive func(owner string) bool) (int64, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT owner FROM captures WHERE status IN ('queued', 'running')`)
+	if err != nil {
+		return 0, fmt.Errorf("recover orphaned captures: %w", err)
+	}
+	var dead []any
+	for rows.Next() {
+		var owner string
+		if err := rows.Scan(&owner); err != nil {
+			_ = rows.Close()
+			return 0, fmt.Errorf("recover orphaned captures: %w", err)
+		}
+		if owner == "" || !alive(owner) {
+			dead = append(dead, owner)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, fmt.Errorf("recover orphaned captures: %w", err)
+	}
+	if len(dead) == 0 {
+		return 0, nil
+	}
+	res, err := s.write.ExecContext(ctx, `UPDATE captures SET status = 'failed', finished_at = ?, error = ?
+		WHERE status IN ('queued', 'running') AND owner IN (`+placeholders(len(dead))+`)`,
+		append([]any{now.UnixMilli(), ReasonOrphaned}, dead...)...)
+	if err != nil {
+		return 0, fmt.Errorf("recover orphaned captures: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("recover orphaned captures: %w", err)
+	}
+	return n, nil
+}
+
+// ReasonOverdue is the Error of captures Sweep fails.
+const ReasonOverdue = "overdue: the capture did not finish by its deadline (captureTimeout for the wait, again for the run, plus time to store); " +
+	"its outcome could not be recorded, most likely because the database was not writable (see the health check)"
+
+// Sweep fails every queued or running capture whose deadline has passed, so none
+// stays queued or running for ever when its final write was lost. It returns how
+// many it failed.
+func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.write.ExecContext(ctx, `UPDATE captures SET status = 'failed', finished_at = ?, error = ?
+		WHERE status IN ('queued', 'running') AND deadline_at IS NOT NULL AND deadline_at < ?`,
+		now.UnixMilli(), ReasonOverdue, now.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("sweep overdue captures: %w", s.describeWriteError(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sweep overdue captures: %w", err)
+	}
+	return n, nil
+}
+
+// PruneOrg deletes org's finished captures created before now − maxAge: each
+// org's retention applies to its own captures only.
+func (s *Store) PruneOrg(ctx context.Context, org int64, now time.Time, maxAge time.Duration) (int64, error) {
+	if org < 1 || maxAge <= 0 {
+		return 0, nil
+	}
+	cutoff := now.Add(-maxAge).UnixMilli()
+	var deleted int64
+	for {
+		res, err := s.write.ExecContext(ctx, `DELETE FROM captures WHERE id IN (
+			SELECT id FROM captures WHERE org_id = ? AND created_at < ? AND status IN `+finishedStatuses+`
+			ORDER BY created_at, id LIMIT ?)`, org, cutoff, pruneBatch)
+		if err != nil {
+			return deleted, fmt.Errorf("prune org %d captures older than %s: %w", org, maxAge, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return deleted, fmt.Errorf("prune org %d captures older than %s: %w", org, maxAge, err)
+		}
+		deleted += n
+		if n < pruneBatch {
+			break
+		}
+	}
+	if deleted > 0 {
+		if err := s.reclaim(ctx); err != nil {
+			return deleted, err
+		}
+	}
+	return deleted, nil
+}
+
+// Key names one container of one cluster for the cooldown.
 type Key struct {
-	Namespace, Pod, Container string
+	Cluster, Namespace, Pod, Container string
 }
 
 // LastCaptureTimes returns, per (namespace, pod, container), the creation time
@@ -50,8 +149,12 @@ type Key struct {
 // cooldown can be rebuilt after a restart. Container is what the capture
 // stored: empty for captures that never resolved their container.
 func (s *Store) LastCaptureTimes(ctx context.Context, since time.Time) (map[Key]time.Time, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT namespace, pod, container, MAX(created_at) FROM captures
-		WHERE created_at >= ? AND status != 'skipped' GROUP BY namespace, pod, container`, since.UnixMilli())
+	// A capture the plugin cut short (stopped, restarted, never started) does not count: the
+	// next alert must not wait out a cooldown for an attempt that never completed.
+	rows, err := s.read.QueryContext(ctx, `SELECT cluster, namespace, pod, container, MAX(created_at) FROM captures
+		WHERE created_at >= ? AND status != 'skipped'
+		AND NOT (status = 'failed' AND (started_at IS NULL OR error = ? OR error LIKE ?))
+		GROUP BY cluster, namespace, pod, container`, since.UnixMilli(), ReasonRestarted, ReasonStoppedPrefix+"%")
 	if err != nil {
 		return nil, fmt.Errorf("last capture times: %w", err)
 	}
@@ -60,7 +163,7 @@ func (s *Store) LastCaptureTimes(ctx context.Context, since time.Time) (map[Key]
 	for rows.Next() {
 		var k Key
 		var ms int64
-		if err := rows.Scan(&k.Namespace, &k.Pod, &k.Container, &ms); err != nil {
+		if err := rows.Scan(&k.Cluster, &k.Namespace, &k.Pod, &k.Container, &ms); err != nil {
 			return nil, fmt.Errorf("last capture times: %w", err)
 		}
 		out[k] = time.UnixMilli(ms).UTC()

@@ -294,8 +294,8 @@ func TestLastCaptureTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[Key]time.Time{
-		{"ns", "a", "app"}:  base.Add(3 * time.Minute),
-		{"ns", "a", "side"}: base.Add(2 * time.Minute),
+		{Namespace: "ns", Pod: "a", Container: "app"}:  base.Add(3 * time.Minute),
+		{Namespace: "ns", Pod: "a", Container: "side"}: base.Add(2 * time.Minute),
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)

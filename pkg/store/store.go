@@ -132,11 +132,24 @@ func (s *Store) Close() error {
 // version i+1 (PRAGMA user_version). Never edit a released migration: append a
 // new one and raise SchemaVersion.
 func migrations() []string {
-	return []string{schemaV1}
+	return []string{schemaV1, schemaV2}
 }
 
 // SchemaVersion is the schema version this package writes: len(migrations()).
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// schemaV2 keeps organisations apart and captures from getting stuck. Rows written before it
+// belong to org 1 (Grafana's Main Org, the only org of most installs); they have no owner and
+// no deadline, so the first start after the upgrade treats any left queued or running as
+// orphans of a dead process.
+const schemaV2 = `
+ALTER TABLE captures ADD COLUMN org_id      INTEGER NOT NULL DEFAULT 1; -- Grafana org the capture belongs to
+ALTER TABLE captures ADD COLUMN cluster     TEXT    NOT NULL DEFAULT ''; -- server-configured cluster name
+ALTER TABLE captures ADD COLUMN owner       TEXT    NOT NULL DEFAULT ''; -- process that runs it (host/pid/start)
+ALTER TABLE captures ADD COLUMN deadline_at INTEGER;                     -- unix ms: queued/running past it is stuck
+CREATE INDEX captures_org ON captures (org_id, created_at);
+CREATE INDEX captures_org_status ON captures (org_id, status, created_at);
+`
 
 // schemaV1 is the initial schema.
 const schemaV1 = `

@@ -42,7 +42,14 @@ var ErrNotFound = errors.New("capture not found")
 
 // Capture is one attempt to capture the busiest threads of one container.
 type Capture struct {
-	ID          int64
+	ID      int64
+	OrgID   int64  // Grafana org; 0 is stored as 1 (the Main Org)
+	Cluster string // server-configured cluster name; empty for captures from before clusters
+	// Owner names the process running the capture (see the plugin's process id); crash
+	// recovery fails only captures whose owner is dead.
+	Owner string
+	// Deadline is when a queued or running capture is overdue: the sweep fails it then.
+	Deadline    time.Time
 	Status      Status
 	Trigger     Trigger
 	RequestedBy string // Grafana login for manual captures, or the contact point's service account
@@ -66,6 +73,8 @@ type Capture struct {
 
 // Filter selects captures for List. Zero values match everything.
 type Filter struct {
+	OrgID        int64 // 0 matches every org: only internal callers; routes always set it
+	Cluster      string
 	Namespace    string
 	Pod          string
 	Container    string

@@ -6,6 +6,7 @@ import type {
   CaptureDetail,
   CaptureList,
   CaptureQuery,
+  ClusterList,
   HealthResult,
   SubmitRequest,
   SubmitResult,
@@ -72,6 +73,11 @@ export function listCaptures(q: CaptureQuery): Promise<CaptureList> {
 
 export function getCapture(id: number): Promise<CaptureDetail> {
   return request<CaptureDetail>({ url: `${RESOURCES_URL}/captures/${id}`, method: 'GET' });
+}
+
+/** The clusters this org may capture in, with their namespaces. */
+export function listClusters(): Promise<ClusterList> {
+  return request<ClusterList>({ url: `${RESOURCES_URL}/clusters`, method: 'GET' });
 }
 
 export function submitCapture(body: SubmitRequest): Promise<SubmitResult> {

@@ -17,6 +17,8 @@ export interface CaptureSummary {
   id: number;
   status: CaptureStatus;
   trigger: CaptureTrigger;
+  /** The server-configured cluster it ran in; "" for captures from before clusters. */
+  cluster: string;
   namespace: string;
   pod: string;
   /** Empty while the container is not yet resolved. */
@@ -44,6 +46,7 @@ export interface CaptureList {
 }
 
 export interface CaptureQuery {
+  cluster?: string;
   namespace?: string;
   pod?: string;
   container?: string;
@@ -143,6 +146,8 @@ export interface CaptureDetail extends CaptureSummary {
 
 /** POST /captures body. */
 export interface SubmitRequest {
+  /** Optional when the org may use exactly one cluster. */
+  cluster?: string;
   namespace: string;
   pod: string;
   container?: string;
@@ -150,6 +155,7 @@ export interface SubmitRequest {
 
 export interface AcceptedCapture {
   id: number;
+  cluster: string;
   namespace: string;
   pod: string;
   container: string;
@@ -191,24 +197,46 @@ export interface LabelMapping {
   pod?: string;
   container?: string;
   node?: string;
+  cluster?: string;
 }
 
-/** The app's jsonData. Every key is optional: a missing key means the backend's default. */
+/**
+ * The org's jsonData. Every key is optional: a missing key means the backend's default. It can
+ * only narrow the server admin's configuration (grafana.ini [plugin.seed-stackcapture-app]).
+ */
 export interface AppSettings {
-  kubeconfig?: string;
-  kubeContext?: string;
+  /** The server's clusters this org may use; empty: all of them. */
+  clusters?: string[];
   allowedNamespaces?: string[];
   deniedNamespaces?: string[];
   sampleWindow?: string;
   topThreads?: number;
   cooldown?: string;
-  perNodeLimit?: number;
-  globalLimit?: number;
   captureTimeout?: string;
   maxOutputBytes?: number;
-  databasePath?: string;
   retention?: string;
-  maxDatabaseBytes?: number;
   maxBodyBytes?: number;
   labels?: LabelMapping;
+}
+
+/** Keys older versions kept in jsonData that are now the server admin's; saving drops them. */
+export const SERVER_SETTING_KEYS = [
+  'kubeconfig',
+  'kubeContext',
+  'databasePath',
+  'perNodeLimit',
+  'globalLimit',
+  'maxDatabaseBytes',
+];
+
+/** One cluster of GET /clusters: a cluster this org may capture in. */
+export interface ClusterInfo {
+  name: string;
+  /** The namespaces this org may capture in; null when allNamespaces. */
+  namespaces: string[] | null;
+  allNamespaces: boolean;
+}
+
+export interface ClusterList {
+  clusters: ClusterInfo[];
 }

@@ -50,6 +50,7 @@ describe('CapturePage', () => {
       renderCapture(detailDone());
       expect(await screen.findByRole('heading', { name: 'checkout-7d9f8c6b5-x2x4q / app' })).toBeInTheDocument();
       expect(screen.getByText(/node worker-1/)).toBeInTheDocument();
+      expect(screen.getByText(/cluster default · namespace shop/)).toBeInTheDocument();
       expect(screen.getByText(/JVM OpenJDK 64-Bit Server VM \(17\.0\.15/)).toBeInTheDocument();
       expect(screen.getByText(/sampled over 2\.0 s/)).toBeInTheDocument();
       expect(screen.getByText('Alert: Pod CPU high')).toBeInTheDocument();

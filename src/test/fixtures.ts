@@ -1,7 +1,8 @@
 // The backend's contract fixtures, typed through the API types. Widen<T> turns literal unions
 // (statuses, states) into string because JSON imports are typed that way; contract.test.ts checks
 // those values at run time. A missing or retyped field fails typecheck here.
-import type { CaptureDetail, CaptureList, HealthResult, SubmitResult } from '../api/types';
+import type { CaptureDetail, CaptureList, ClusterList, HealthResult, SubmitResult } from '../api/types';
+import clustersJson from '../../contract/clusters.json';
 import detailDoneJson from '../../contract/detail-done.json';
 import detailFailedJson from '../../contract/detail-failed.json';
 import detailSkippedJson from '../../contract/detail-skipped.json';
@@ -36,3 +37,4 @@ export const detailSkipped = () => fixture<CaptureDetail>(detailSkippedJson);
 export const detailTruncated = () => fixture<CaptureDetail>(detailTruncatedJson);
 export const health = () => fixture<HealthResult>(healthJson);
 export const submitResult = () => fixture<SubmitResult>(submitJson);
+export const clusterList = () => fixture<ClusterList>(clustersJson);

@@ -24,7 +24,7 @@ import (
 // Kubernetes client authenticates as id and execs over transport.
 func newApp(t *testing.T, id identity, transport kube.ExecTransport, settings map[string]any) *plugin.App {
 	t.Helper()
-	newKube := func(plugin.Settings) (plugin.KubeClient, error) {
+	newKube := func(plugin.ClusterConfig) (plugin.KubeClient, error) {
 		return kube.NewForConfigWithTransport(id.config, transport)
 	}
 	return plugintest.NewApp(t, newKube, settings, plugintest.WithRetentionInterval(time.Hour))

@@ -96,6 +96,22 @@ describe('AppConfig', () => {
     });
   });
 
+  it('drops the keys that are now server settings and writes the clusters', async () => {
+    renderConfig({ kubeconfig: '/etc/passwd', databasePath: '/tmp/x.db', perNodeLimit: 1, topThreads: 7 });
+    expect(screen.queryByLabelText(/Kubeconfig/)).not.toBeInTheDocument();
+    expect(screen.queryByLabelText(/Database path/)).not.toBeInTheDocument();
+    expect(screen.getByText('Set by the Grafana server admin')).toBeInTheDocument();
+    await userEvent.type(screen.getByPlaceholderText('all clusters'), 'prod-eu{enter}');
+    await userEvent.type(screen.getByLabelText(/^Cluster label/), 'k8s_cluster');
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText('Settings saved')).toBeInTheDocument();
+    expect(posted[0].data).toEqual({
+      enabled: true,
+      pinned: false,
+      jsonData: { topThreads: 7, clusters: ['prod-eu'], labels: { cluster: 'k8s_cluster' } },
+    });
+  });
+
   it('writes an emptied denied-namespaces list, since empty differs from the default', async () => {
     renderConfig({});
     expect(screen.getByText('kube-system')).toBeInTheDocument();

@@ -11,10 +11,10 @@ import { settingsFromForm, validateSettings } from './settingsValidation';
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
 const SECTIONS: Array<{ label: string; keys: ScalarKey[] }> = [
-  { label: 'Kubernetes', keys: ['kubeconfig', 'kubeContext'] },
+  { label: 'Scope', keys: [] },
   { label: 'Capture', keys: ['sampleWindow', 'topThreads', 'captureTimeout', 'maxOutputBytes'] },
-  { label: 'Limits', keys: ['cooldown', 'perNodeLimit', 'globalLimit', 'maxBodyBytes'] },
-  { label: 'Storage', keys: ['databasePath', 'retention', 'maxDatabaseBytes'] },
+  { label: 'Limits', keys: ['cooldown', 'maxBodyBytes'] },
+  { label: 'Storage', keys: ['retention'] },
 ];
 
 type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'error'; message: string };
@@ -63,6 +63,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
   return (
     <form onSubmit={onSave}>
+      <Alert severity="info" title="Set by the Grafana server admin">
+        Which clusters exist and how they are reached, the namespaces any org may capture, the database and the per-node
+        and global limits are set in grafana.ini, section [plugin.seed-stackcapture-app]. The settings below apply to
+        this organization and can only narrow them.
+      </Alert>
       {SECTIONS.map((section) => (
         <FieldSet key={section.label} label={section.label}>
           {section.keys.map((key) => (
@@ -74,11 +79,25 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
               onChange={(v) => setScalar(key, v)}
             />
           ))}
-          {section.label === 'Kubernetes' && (
+          {section.label === 'Scope' && (
             <>
               <Field
+                label="Clusters"
+                description="Which of the server's clusters this organization may capture in. Empty: all of them. Press Enter after each."
+                invalid={Boolean(errors.clusters)}
+                error={errors.clusters}
+              >
+                <TagsInput
+                  id="setting-clusters"
+                  width={60}
+                  placeholder="all clusters"
+                  tags={form.clusters}
+                  onChange={(tags) => setForm({ ...form, clusters: tags })}
+                />
+              </Field>
+              <Field
                 label="Allowed namespaces"
-                description="Only these namespaces may be captured. Empty: all namespaces (except the denied ones). Press Enter after each."
+                description="Only these namespaces may be captured. Empty: every namespace the server admin allows (except the denied ones). Press Enter after each."
                 invalid={Boolean(errors.allowedNamespaces)}
                 error={errors.allowedNamespaces}
               >

@@ -2,21 +2,9 @@ import type { AppSettings } from '../../api/types';
 
 /** Keys of the settings edited as one text input each. */
 export type ScalarKey =
-  | 'kubeconfig'
-  | 'kubeContext'
-  | 'sampleWindow'
-  | 'topThreads'
-  | 'cooldown'
-  | 'perNodeLimit'
-  | 'globalLimit'
-  | 'captureTimeout'
-  | 'maxOutputBytes'
-  | 'databasePath'
-  | 'retention'
-  | 'maxDatabaseBytes'
-  | 'maxBodyBytes';
+  'sampleWindow' | 'topThreads' | 'cooldown' | 'captureTimeout' | 'maxOutputBytes' | 'retention' | 'maxBodyBytes';
 
-export type LabelKey = 'namespace' | 'pod' | 'container' | 'node';
+export type LabelKey = 'namespace' | 'pod' | 'container' | 'node' | 'cluster';
 
 export interface ScalarSpec {
   key: ScalarKey;
@@ -36,23 +24,6 @@ const MS = { s: 1000, m: 60_000, h: 3_600_000 };
 const MiB = 1024 * 1024;
 
 export const SCALARS: Record<ScalarKey, ScalarSpec> = {
-  kubeconfig: {
-    key: 'kubeconfig',
-    label: 'Kubeconfig path',
-    description:
-      'Absolute path of a kubeconfig file inside the Grafana container. Empty: use the in-cluster service account of the Grafana pod.',
-    kind: 'path',
-    defaultValue: '',
-    placeholder: 'in-cluster service account',
-  },
-  kubeContext: {
-    key: 'kubeContext',
-    label: 'Kubeconfig context',
-    description: "Context of the kubeconfig to use. Empty: the kubeconfig's current context.",
-    kind: 'text',
-    defaultValue: '',
-    placeholder: 'current context',
-  },
   sampleWindow: {
     key: 'sampleWindow',
     label: 'Sample window',
@@ -97,32 +68,13 @@ export const SCALARS: Record<ScalarKey, ScalarSpec> = {
   cooldown: {
     key: 'cooldown',
     label: 'Cooldown',
-    description: 'Minimum time between two captures of the same container, as a Go duration (0 to 168h; 0 disables).',
+    description:
+      "Minimum time between two captures of the same container, as a Go duration (0 to 168h). Captures by other orgs count too, and the server admin's min_cooldown is the floor.",
     kind: 'duration',
     defaultValue: '10m',
     placeholder: '10m',
     min: 0,
     max: 168 * MS.h,
-  },
-  perNodeLimit: {
-    key: 'perNodeLimit',
-    label: 'Per-node limit',
-    description: 'How many captures may run at once on one node (1 to 1000).',
-    kind: 'int',
-    defaultValue: '10',
-    placeholder: '10',
-    min: 1,
-    max: 1000,
-  },
-  globalLimit: {
-    key: 'globalLimit',
-    label: 'Global limit',
-    description: 'How many captures may run at once in total (1 to 10000).',
-    kind: 'int',
-    defaultValue: '20',
-    placeholder: '20',
-    min: 1,
-    max: 10000,
   },
   maxBodyBytes: {
     key: 'maxBodyBytes',
@@ -134,48 +86,32 @@ export const SCALARS: Record<ScalarKey, ScalarSpec> = {
     min: 1024,
     max: 16 * MiB,
   },
-  databasePath: {
-    key: 'databasePath',
-    label: 'Database path',
-    description: 'Absolute path of the SQLite file. Empty: <Grafana data dir>/stackcapture/captures.db.',
-    kind: 'path',
-    defaultValue: '',
-    placeholder: '<Grafana data dir>/stackcapture/captures.db',
-  },
   retention: {
     key: 'retention',
     label: 'Retention',
-    description: 'How long captures are kept, as a Go duration (at least 1h), e.g. 336h for 14 days.',
+    description: "How long this org's captures are kept, as a Go duration (at least 1h), e.g. 336h for 14 days.",
     kind: 'duration',
     defaultValue: '336h',
     placeholder: '336h',
     min: MS.h,
   },
-  maxDatabaseBytes: {
-    key: 'maxDatabaseBytes',
-    label: 'Max database bytes',
-    description: 'When the database grows past this size the oldest captures are removed first.',
-    kind: 'int',
-    defaultValue: String(1024 * MiB),
-    placeholder: String(1024 * MiB),
-    min: 1,
-  },
 };
 
 export const DEFAULT_DENIED_NAMESPACES = ['kube-system'];
 
-export const LABEL_KEYS: LabelKey[] = ['namespace', 'pod', 'container', 'node'];
+export const LABEL_KEYS: LabelKey[] = ['namespace', 'pod', 'container', 'node', 'cluster'];
 
 /** The settings as the form edits them: text for scalars ('' = default). */
 export interface SettingsForm {
   scalars: Record<ScalarKey, string>;
+  clusters: string[];
   allowedNamespaces: string[];
   deniedNamespaces: string[];
   labels: Record<LabelKey, string>;
 }
 
 export type SettingsErrors = Partial<
-  Record<ScalarKey | 'allowedNamespaces' | 'deniedNamespaces' | `labels.${LabelKey}`, string>
+  Record<ScalarKey | 'clusters' | 'allowedNamespaces' | 'deniedNamespaces' | `labels.${LabelKey}`, string>
 >;
 
 export function formFromSettings(s: AppSettings): SettingsForm {
@@ -190,6 +126,7 @@ export function formFromSettings(s: AppSettings): SettingsForm {
   }
   return {
     scalars,
+    clusters: s.clusters ?? [],
     allowedNamespaces: s.allowedNamespaces ?? [],
     deniedNamespaces: s.deniedNamespaces ?? DEFAULT_DENIED_NAMESPACES,
     labels,

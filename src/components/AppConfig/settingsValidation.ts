@@ -1,4 +1,4 @@
-import type { AppSettings } from '../../api/types';
+import { SERVER_SETTING_KEYS, type AppSettings } from '../../api/types';
 import { parseGoDuration } from '../../utils/duration';
 import {
   DEFAULT_DENIED_NAMESPACES,
@@ -87,10 +87,11 @@ export function validateSettings(form: SettingsForm): SettingsErrors {
       errors.captureTimeout = `Must be longer than the sample window (${durationText(window)})`;
     }
   }
-  for (const key of ['allowedNamespaces', 'deniedNamespaces'] as const) {
+  // A cluster name and a namespace are both DNS-1123 labels.
+  for (const key of ['clusters', 'allowedNamespaces', 'deniedNamespaces'] as const) {
     const bad = form[key].filter((ns) => !NAMESPACE.test(ns));
     if (bad.length > 0) {
-      errors[key] = `Not a namespace name: ${bad.join(', ')}`;
+      errors[key] = `Not a ${key === 'clusters' ? 'cluster' : 'namespace'} name: ${bad.join(', ')}`;
     }
   }
   for (const key of LABEL_KEYS) {
@@ -112,6 +113,14 @@ function sameList(a: string[], b: string[]): boolean {
  */
 export function settingsFromForm(form: SettingsForm, previous: Record<string, unknown> = {}): AppSettings {
   const out: Record<string, unknown> = { ...previous };
+  // Server settings in an old jsonData are ignored by the backend: saving drops them.
+  for (const key of SERVER_SETTING_KEYS) {
+    delete out[key];
+  }
+  delete out.clusters;
+  if (form.clusters.length > 0) {
+    out.clusters = form.clusters;
+  }
   for (const spec of Object.values(SCALARS)) {
     delete out[spec.key];
     const v = form.scalars[spec.key].trim();

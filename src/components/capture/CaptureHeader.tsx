@@ -23,8 +23,8 @@ export function CaptureHeader({ capture }: Props) {
         <StatusBadge status={capture.status} reason={capture.error} />
       </Stack>
       <Text color="secondary">
-        namespace {capture.namespace} · node {capture.node || 'unknown'} · {capture.trigger} capture by{' '}
-        {capture.requestedBy || 'unknown'}
+        {capture.cluster && `cluster ${capture.cluster} · `}namespace {capture.namespace} · node{' '}
+        {capture.node || 'unknown'} · {capture.trigger} capture by {capture.requestedBy || 'unknown'}
       </Text>
       <Text color="secondary">
         Created {formatTime(capture.createdAt)}

@@ -1,25 +1,62 @@
-import React, { useState } from 'react';
-import { Alert, Button, ConfirmModal, Field, Input, Stack } from '@grafana/ui';
-import { submitCapture } from '../../api/client';
-import type { SubmitRequest, SubmitResult } from '../../api/types';
+import React, { useEffect, useState } from 'react';
+import { Alert, Button, ConfirmModal, Field, Input, RadioButtonGroup, Stack } from '@grafana/ui';
+import { listClusters, submitCapture } from '../../api/client';
+import type { ClusterInfo, SubmitRequest, SubmitResult } from '../../api/types';
 import { SubmitResultView } from './SubmitResultView';
 
 interface Props {
   initial: SubmitRequest;
 }
 
-/** Asks for a capture of one pod's container, after a confirmation. */
+type ClustersState =
+  { kind: 'loading' } | { kind: 'loaded'; clusters: ClusterInfo[] } | { kind: 'error'; message: string };
+
+function namespaceHint(cluster: ClusterInfo | undefined): string {
+  if (!cluster) {
+    return '';
+  }
+  if (cluster.allNamespaces) {
+    return `Any namespace of ${cluster.name} not denied in the app's settings.`;
+  }
+  return `Allowed in ${cluster.name}: ${(cluster.namespaces ?? []).join(', ') || 'none'}.`;
+}
+
+/** Asks for a capture of one pod's container in one of the org's clusters, after a confirmation. */
 export function CaptureNowForm({ initial }: Props) {
   const [target, setTarget] = useState<SubmitRequest>(initial);
+  const [clusters, setClusters] = useState<ClustersState>({ kind: 'loading' });
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<SubmitResult | undefined>();
   const [error, setError] = useState<string | undefined>();
 
+  useEffect(() => {
+    let live = true;
+    listClusters()
+      .then((list) => {
+        if (!live) {
+          return;
+        }
+        setClusters({ kind: 'loaded', clusters: list.clusters });
+        if (list.clusters.length === 1) {
+          setTarget((t) => ({ ...t, cluster: list.clusters[0].name }));
+        }
+      })
+      .catch((e: Error) => live && setClusters({ kind: 'error', message: e.message }));
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const available = clusters.kind === 'loaded' ? clusters.clusters : [];
+  const cluster = (target.cluster ?? '').trim();
+  const selected = available.find((c) => c.name === cluster);
   const namespace = target.namespace.trim();
   const pod = target.pod.trim();
   const container = (target.container ?? '').trim();
-  const complete = namespace !== '' && pod !== '';
+  const needsCluster = available.length > 1;
+  const noCluster = clusters.kind === 'loaded' && available.length === 0;
+  const complete = namespace !== '' && pod !== '' && (!needsCluster || cluster !== '') && !noCluster;
 
   const submit = async () => {
     setConfirming(false);
@@ -27,7 +64,12 @@ export function CaptureNowForm({ initial }: Props) {
     setError(undefined);
     setResult(undefined);
     try {
-      const body: SubmitRequest = container ? { namespace, pod, container } : { namespace, pod };
+      const body: SubmitRequest = {
+        ...(cluster ? { cluster } : {}),
+        namespace,
+        pod,
+        ...(container ? { container } : {}),
+      };
       setResult(await submitCapture(body));
     } catch (e) {
       setError((e as Error).message);
@@ -38,6 +80,17 @@ export function CaptureNowForm({ initial }: Props) {
 
   return (
     <Stack direction="column" gap={2}>
+      {noCluster && (
+        <Alert severity="warning" title="No cluster available">
+          This organization may capture in none of the server&apos;s clusters. An org admin sets them in the app&apos;s
+          settings; the Grafana server admin configures the clusters in grafana.ini.
+        </Alert>
+      )}
+      {clusters.kind === 'error' && (
+        <Alert severity="warning" title="Could not list the clusters">
+          {clusters.message}
+        </Alert>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -46,7 +99,21 @@ export function CaptureNowForm({ initial }: Props) {
           }
         }}
       >
-        <Field label="Namespace" required>
+        {needsCluster && (
+          <Field label="Cluster" required description="The clusters this organization may capture in.">
+            <RadioButtonGroup
+              options={available.map((c) => ({ label: c.name, value: c.name }))}
+              value={cluster || undefined}
+              onChange={(v) => setTarget({ ...target, cluster: v })}
+            />
+          </Field>
+        )}
+        {available.length === 1 && (
+          <Field label="Cluster">
+            <span>{available[0].name}</span>
+          </Field>
+        )}
+        <Field label="Namespace" required description={namespaceHint(selected)}>
           <Input
             id="capture-namespace"
             width={40}
@@ -62,7 +129,10 @@ export function CaptureNowForm({ initial }: Props) {
             onChange={(e) => setTarget({ ...target, pod: e.currentTarget.value })}
           />
         </Field>
-        <Field label="Container" description="Optional: empty probes every running container of the pod and captures each one that runs a JVM.">
+        <Field
+          label="Container"
+          description="Optional: empty probes every running container of the pod and captures each one that runs a JVM."
+        >
           <Input
             id="capture-container"
             width={40}
@@ -77,7 +147,7 @@ export function CaptureNowForm({ initial }: Props) {
       <ConfirmModal
         isOpen={confirming}
         title="Capture threads now?"
-        body={`This samples thread CPU in ${namespace}/${pod}${container ? `/${container}` : ''} for a few seconds and takes a thread dump of its JVMs.`}
+        body={`This samples thread CPU in ${cluster ? `${cluster}: ` : ''}${namespace}/${pod}${container ? `/${container}` : ''} for a few seconds and takes a thread dump of its JVMs.`}
         confirmText="Capture"
         confirmVariant="primary"
         onConfirm={submit}

@@ -1,0 +1,98 @@
+package plugin
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseServerConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    ServerConfig
+		wantErr []string
+	}{
+		{
+			name:    "defaults: one in-cluster cluster that allows no namespace",
+			environ: []string{"PATH=/bin", "GF_PLUGIN_VERSION=1.0.0"},
+			want: ServerConfig{DatabasePath: "/var/lib/grafana/stackcapture/captures.db", PerNodeLimit: 10, GlobalLimit: 20,
+				MaxDatabaseBytes: 1 << 30, MinCooldown: time.Minute,
+				Clusters: []ClusterConfig{{Name: "default", APIServer: "https://kubernetes.default.svc"}}},
+		},
+		{
+			name: "every key, as Grafana hands grafana.ini's [plugin.seed-stackcapture-app] to the plugin",
+			environ: []string{
+				"GF_PLUGIN_DATABASE_PATH=/data/./sc/captures.db", "GF_PLUGIN_CLUSTERS=prod, lab",
+				"GF_PLUGIN_CLUSTER_PROD_NAMESPACES=shop, pay", "GF_PLUGIN_CLUSTER_PROD_TOKEN_FILE=/t/token",
+				"GF_PLUGIN_CLUSTER_PROD_CA_FILE=/t/ca.crt", "GF_PLUGIN_CLUSTER_PROD_API_SERVER=https://10.0.0.1:6443",
+				"GF_PLUGIN_CLUSTER_LAB_KUBECONFIG=/etc/kube/lab", "GF_PLUGIN_CLUSTER_LAB_CONTEXT=kind-lab",
+				"GF_PLUGIN_CLUSTER_LAB_NAMESPACES=*", "GF_PLUGIN_ALLOW_EXEC_CREDENTIALS=true",
+				"GF_PLUGIN_PER_NODE_LIMIT=1", "GF_PLUGIN_GLOBAL_LIMIT=3", "GF_PLUGIN_MAX_DATABASE_BYTES=2097152", "GF_PLUGIN_MIN_COOLDOWN=0s",
+			},
+			want: ServerConfig{DatabasePath: "/data/sc/captures.db", AllowExecCredentials: true, PerNodeLimit: 1, GlobalLimit: 3,
+				MaxDatabaseBytes: 2 << 20, Clusters: []ClusterConfig{
+					{Name: "prod", Namespaces: []string{"shop", "pay"}, TokenFile: "/t/token", CAFile: "/t/ca.crt", APIServer: "https://10.0.0.1:6443"},
+					{Name: "lab", Kubeconfig: "/etc/kube/lab", Context: "kind-lab", AllNamespaces: true},
+				}},
+		},
+		{
+			name:    "KUBERNETES_SERVICE_HOST/PORT, when Grafana passes them, name the in-cluster API server",
+			environ: []string{"KUBERNETES_SERVICE_HOST=10.96.0.1", "KUBERNETES_SERVICE_PORT=443"},
+			want: ServerConfig{DatabasePath: "/var/lib/grafana/stackcapture/captures.db", PerNodeLimit: 10, GlobalLimit: 20,
+				MaxDatabaseBytes: 1 << 30, MinCooldown: time.Minute,
+				Clusters: []ClusterConfig{{Name: "default", APIServer: "https://10.96.0.1:443"}}},
+		},
+		{
+			name: "bad values are all reported",
+			environ: []string{"GF_PLUGIN_DATABASE_PATH=rel.db", "GF_PLUGIN_CLUSTERS=Prod,ok,ok", "GF_PLUGIN_CLUSTER_OK_NAMESPACES=Shop!",
+				"GF_PLUGIN_CLUSTER_TYPO_KUBECONFIG=/k", "GF_PLUGIN_ALLOW_EXEC_CREDENTIALS=maybe", "GF_PLUGIN_PER_NODE_LIMIT=0",
+				"GF_PLUGIN_CLUSTER_OK_KUBECONFIG=relative"},
+			wantErr: []string{`database_path: "rel.db" must be an absolute path`, `clusters: "Prod" is not a cluster name`,
+				`clusters: "ok" is listed twice`, `cluster_ok_namespaces: "Shop!" is not a namespace name`,
+				"cluster_typo_kubeconfig: names a cluster that is not in clusters", `allow_exec_credentials: "maybe"`,
+				`per_node_limit: "0"`, `cluster_ok_kubeconfig: "relative" must be an absolute path`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseServerConfig(tt.environ, fixedDataDir("/var/lib/grafana"))
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("accepted: %+v", got)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNamespaceCeiling(t *testing.T) {
+	tests := []struct {
+		cluster ClusterConfig
+		ns      string
+		want    bool
+	}{
+		{ClusterConfig{Name: "a"}, "shop", false}, // empty: none
+		{ClusterConfig{Name: "a", AllNamespaces: true}, "shop", true},
+		{ClusterConfig{Name: "a", Namespaces: []string{"shop"}}, "shop", true},
+		{ClusterConfig{Name: "a", Namespaces: []string{"shop"}}, "pay", false},
+	}
+	for _, tt := range tests {
+		if got := tt.cluster.AllowsNamespace(tt.ns); got != tt.want {
+			t.Errorf("%+v allows %s = %v", tt.cluster, tt.ns, got)
+		}
+	}
+}
