@@ -10,16 +10,16 @@ type Histogram struct {
 	// All is true for "-all" (no full GC first: unreachable objects are counted too).
 	All     bool          `json:"all"`
 	Top     []ClassBucket `json:"top"`
-	Total   ClassBucket   `json:"total"` // Class empty; from the Total line, 0 if it was cut
+	Total   ClassBucket   `json:"total"`        // Class empty; from the Total line, 0 if it was cut
 	Omitted int64         `json:"omittedBytes"` // bytes of the classes below the top
 }
 
 // ClassBucket is one histogram row.
 type ClassBucket struct {
 	Rank      int    `json:"rank,omitempty"`
-	Class     string `json:"class,omitempty"`  // the JVM's name: "HeapGrow$Block", "[B", "[Ljava.lang.Object;"
+	Class     string `json:"class,omitempty"`   // the JVM's name: "HeapGrow$Block", "[B", "[Ljava.lang.Object;"
 	Display   string `json:"display,omitempty"` // Java source form: "byte[]", "java.lang.Object[]"
-	Module    string `json:"module,omitempty"` // "java.base@17.0.15", empty for the class path
+	Module    string `json:"module,omitempty"`  // "java.base@17.0.15", empty for the class path
 	Instances int64  `json:"instances"`
 	Bytes     int64  `json:"bytes"`
 }

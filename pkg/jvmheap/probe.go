@@ -59,12 +59,12 @@ func Args(mode HistogramMode, toolTimeout time.Duration, topN int) ([]string, er
 
 // ProbeOutput is everything heap.sh printed.
 type ProbeOutput struct {
-	Version   int
-	Mode      HistogramMode
-	JVMs      []*JVMOutput
-	NoJVM     bool
-	Complete  bool     // "@sc done" arrived
-	Notes     []string // protocol problems
+	Version  int
+	Mode     HistogramMode
+	JVMs     []*JVMOutput
+	NoJVM    bool
+	Complete bool     // "@sc done" arrived
+	Notes    []string // protocol problems
 }
 
 // JVMOutput is what the script reported for one JVM.
