@@ -197,3 +197,11 @@ func (s *Server) ContainerOOMKilled(namespace, pod, container string, restarts i
 		s.t.Fatalf("kubetest: ContainerOOMKilled: pod %s/%s has no container %q", namespace, pod, container)
 	}
 }
+
+// SetPreviousLogMissing makes previous=true answer as for a container whose previous
+// instance the runtime already removed, though its status says it restarted.
+func (s *Server) SetPreviousLogMissing(namespace, pod, container string) {
+	s.story.mu.Lock()
+	defer s.story.mu.Unlock()
+	delete(s.story.previous, containerKey{namespace, pod, container})
+}
