@@ -11,7 +11,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -120,8 +119,7 @@ var eventSelectorFields = map[string]func(*corev1.Event) string{
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	ns := r.PathValue("ns")
 	if s.isDenied("list", "events", "") {
-		writeStatus(w, apierrors.NewForbidden(eventsResource, "",
-			fmt.Errorf("User %q cannot list resource \"events\" in API group \"\" in the namespace %q", testUser, ns)))
+		writeStatus(w, forbidden("list", "events", "", ns, ""))
 		return
 	}
 	q := r.URL.Query()
@@ -168,8 +166,6 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	s.story.mu.Unlock()
 	writeJSON(w, http.StatusOK, &list)
 }
-
-var eventsResource = schema.GroupResource{Resource: "events"}
 
 // ContainerOOMKilled shapes a served container's status: it restarted restarts times and
 // its last run (started → finished) ended OOMKilled with exit code 137; it runs again
