@@ -12,6 +12,8 @@ import (
 
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
 	"github.com/seed/stackcapture/pkg/jvmheap/heaptest"
+	"github.com/seed/stackcapture/pkg/kube"
+	"github.com/seed/stackcapture/pkg/kube/kubetest"
 )
 
 // runScript runs heap.sh the way the exec does (sh -s, script on stdin), limited to pid.
@@ -106,4 +108,43 @@ func TestLiveFailuresAreReasons(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
+}
+
+// TestLiveThroughExec sends heap.sh over a real exec (client-go against kubetest, which
+// serves exec with the kubelet's own streaming code), as a capture will, and reads the
+// grown class back; the WebSocket transport cannot close stdin, so this also proves the
+// script ends by itself.
+func TestLiveThroughExec(t *testing.T) {
+	classes := heaptest.Compile(t)
+	j := heaptest.Start(t, filepath.Join(jvmtest.JDK25Home, "bin", "java"), classes, heaptest.Options{})
+	srv := kubetest.NewServer(t)
+	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "api-0", Node: "n1", Containers: []kubetest.ContainerSpec{{
+		Name: "jvm", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(j.PID)},
+	}}})
+	client, err := kube.NewForConfig(srv.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, err := Args(DefaultHistogramMode, DefaultToolTimeout, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	if err := client.Exec(ctx, kube.ExecRequest{Namespace: "shop", Pod: "api-0", Container: "jvm", Command: args,
+		Stdin: bytes.NewReader(Script()), Stdout: &stdout, Stderr: &stderr}); err != nil {
+		t.Fatalf("exec: %v\nstderr: %s", err, stderr.String())
+	}
+	out, err := ParseProbeOutput(&stdout)
+	if err != nil || len(out.JVMs) != 1 {
+		t.Fatalf("parse: %v, %d JVMs", err, len(out.JVMs))
+	}
+	ev := Summarize(out.JVMs[0], out.Mode, 5, out.Complete)
+	if ev.Histogram == nil || ev.Histogram.Top[0].Class != heaptest.TopClass || !ev.Histogram.All || len(ev.Histogram.Top) != 5 {
+		t.Fatalf("evidence %+v", ev)
+	}
+	if !hasFailure(ev, "native-memory", ReasonNMTOff) || len(ev.Failures) != 1 {
+		t.Errorf("failures %+v, want only nmt-off", ev.Failures)
+	}
 }
