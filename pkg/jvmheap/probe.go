@@ -93,7 +93,25 @@ var ErrNotProbeOutput = errors.New("not stackcapture heap probe output")
 // ErrTruncated says the output ended before "@sc done".
 var ErrTruncated = errors.New("heap probe output truncated")
 
+// maxProbeLine cuts longer lines (no jcmd answer has them; a broken stream might).
 const maxProbeLine = 1 << 20
+
+// readCappedLine reads one line without its newline, keeping at most maxProbeLine bytes.
+func readCappedLine(br *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		frag, isPrefix, err := br.ReadLine()
+		if len(b) < maxProbeLine {
+			b = append(b, frag[:min(len(frag), maxProbeLine-len(b))]...)
+		}
+		if err != nil {
+			return string(b), err
+		}
+		if !isPrefix {
+			return string(b), nil
+		}
+	}
+}
 
 // ParseProbeOutput reads heap.sh's output. It always returns a non-nil output with what
 // was complete; the error is ErrNotProbeOutput, ErrTruncated or a read error, wrapped.
@@ -108,11 +126,19 @@ func ParseProbeOutput(r io.Reader) (*ProbeOutput, error) {
 		}
 		flush, text = nil, nil
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxProbeLine)
+	br := bufio.NewReaderSize(r, 64<<10)
 	first := true
-	for sc.Scan() {
-		line := sc.Text()
+	var readErr error
+	for !out.Complete {
+		line, err := readCappedLine(br)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			if line == "" {
+				break
+			}
+		}
 		if first {
 			first = false
 			if line != "@sc stackcapture-heap "+strconv.Itoa(ProbeVersion) {
@@ -202,13 +228,13 @@ func ParseProbeOutput(r io.Reader) (*ProbeOutput, error) {
 		default:
 			out.Notes = append(out.Notes, fmt.Sprintf("unknown record %.80q", line))
 		}
-		if out.Complete {
+		if err != nil {
 			break
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if readErr != nil {
 		finish()
-		return out, fmt.Errorf("read heap probe output: %w", err)
+		return out, fmt.Errorf("read heap probe output: %w", readErr)
 	}
 	finish()
 	if first {
