@@ -50,7 +50,7 @@ type Target struct {
 type Options struct {
 	MaxEvents    int64         // events listed (default 50)
 	LogBefore    time.Duration // log read from this long before the alert's start (default 2m)
-	MaxLogLines  int           // lines kept per log (default 200)
+	MaxLogLines  int           // lines kept per log (default 200; around the alert, half before it)
 	MaxLogBytes  int           // bytes kept per log (default 64 KiB)
 	MaxLineBytes int           // a longer line is cut (default 2 KiB)
 }
@@ -187,7 +187,7 @@ func Collect(ctx context.Context, r kube.StoryReader, t Target, opts Options) (s
 		if t.AlertStart.IsZero() {
 			since = time.Time{}
 		}
-		story.Log = story.readLog(ctx, r, kube.LogOptions{Container: story.Container, Since: since, Timestamps: true, LimitBytes: int64(opts.MaxLogBytes)}, opts, false)
+		story.Log = story.readLog(ctx, r, kube.LogOptions{Container: story.Container, Since: since, Timestamps: true, LimitBytes: int64(opts.MaxLogBytes) * maxLogReadFactor}, opts, false)
 		if story.Log != nil {
 			story.Log.Since = since
 		}
@@ -372,13 +372,32 @@ func (s *Story) readLog(ctx context.Context, r kube.StoryReader, lo kube.LogOpti
 	if previous {
 		limit = int64(opts.MaxLogBytes) * maxPreviousReadFactor
 	}
+	// Lines before the pivot form a sliding tail, lines from the pivot on a head: the
+	// previous container's last words (pivot: never), or the lines around the alert's
+	// start (half the lines before it, the rest after).
+	pivot, beforeCap := s.AlertStart, opts.MaxLogLines/2
+	if previous || pivot.IsZero() {
+		pivot, beforeCap = time.Time{}, opts.MaxLogLines
+	}
 	lr := &io.LimitedReader{R: rc, N: limit + 1}
 	br := bufio.NewReaderSize(lr, 32<<10)
-	var lines []LogLine
+	var before, after []LogLine
 	for {
 		raw, err := readBoundedLine(br, opts.MaxLineBytes)
 		if raw != "" || err == nil {
-			lines = append(lines, parseLogLine(raw, opts.MaxLineBytes))
+			l := parseLogLine(raw, opts.MaxLineBytes)
+			isBefore := pivot.IsZero() || (len(after) == 0 && (l.Time.IsZero() || l.Time.Before(pivot)))
+			if isBefore {
+				before = append(before, l)
+				if len(before) > beforeCap {
+					before, ex.Truncated = slices.Delete(before, 0, 1), true
+				}
+			} else if len(before)+len(after) < opts.MaxLogLines {
+				after = append(after, l)
+			} else {
+				ex.Truncated = true
+				break
+			}
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
@@ -386,31 +405,20 @@ func (s *Story) readLog(ctx context.Context, r kube.StoryReader, lo kube.LogOpti
 			}
 			break
 		}
-		if !previous && len(lines) >= opts.MaxLogLines {
-			ex.Truncated = true
-			break
-		}
-		if previous && len(lines) > opts.MaxLogLines { // keep a sliding tail
-			lines, ex.Truncated = slices.Delete(lines, 0, 1), true
-		}
 	}
-	if lr.N <= 0 || (!previous && int64(sumBytes(lines)) >= int64(opts.MaxLogBytes)) {
+	if lr.N <= 0 {
 		ex.Truncated = true
 	}
-	// Current log: the first lines from before the alert on. Previous log: the last lines.
-	if previous {
-		if len(lines) > opts.MaxLogLines {
-			lines, ex.Truncated = lines[len(lines)-opts.MaxLogLines:], true
-		}
-		for sumBytes(lines) > opts.MaxLogBytes && len(lines) > 0 {
-			lines, ex.Truncated = lines[1:], true
-		}
-	} else {
-		for sumBytes(lines) > opts.MaxLogBytes && len(lines) > 0 {
-			lines, ex.Truncated = lines[:len(lines)-1], true
+	// Bytes: drop from the far ends, the side with more lines first.
+	for sumBytes(before)+sumBytes(after) > opts.MaxLogBytes {
+		ex.Truncated = true
+		if len(before) >= len(after) && len(before) > 0 {
+			before = before[1:]
+		} else {
+			after = after[:len(after)-1]
 		}
 	}
-	ex.Lines = append(ex.Lines, lines...)
+	ex.Lines = append(append(ex.Lines, before...), after...)
 	return ex
 }
 

@@ -299,3 +299,53 @@ func TestQOSClass(t *testing.T) {
 		}
 	}
 }
+
+// TestLogAroundAlertStart: a busy log keeps the last lines before the alert's start and
+// the first after it, not the oldest lines of the window.
+func TestLogAroundAlertStart(t *testing.T) {
+	w := newWorld(t)
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "before-%d\n", i)
+	}
+	appendFile(t, w.logPath, b.String())
+	// kubetest stamps a line when it first sees it; a read makes it look now, so every
+	// "before" line is stamped before the alert's start, whatever the machine's load.
+	rc, err := w.client.ContainerLog(context.Background(), ns, pod, kube.LogOptions{Container: cont, TailLines: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rc.Close()
+	time.Sleep(100 * time.Millisecond)
+	w.alertStart = time.Now()
+	time.Sleep(100 * time.Millisecond)
+	b.Reset()
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "after-%d\n", i)
+	}
+	appendFile(t, w.logPath, b.String())
+	s := w.collect(t, cont, Options{MaxLogLines: 100, LogBefore: time.Hour})
+	if s.Log == nil || len(s.Log.Lines) != 100 || !s.Log.Truncated {
+		t.Fatalf("log %+v", s.Log)
+	}
+	if first, last := s.Log.Lines[0].Text, s.Log.Lines[49].Text; first != "before-250" || last != "before-299" {
+		t.Errorf("before the alert: %q … %q, want before-250 … before-299", first, last)
+	}
+	if first, last := s.Log.Lines[50].Text, s.Log.Lines[99].Text; first != "after-0" || last != "after-49" {
+		t.Errorf("after the alert: %q … %q, want after-0 … after-49", first, last)
+	}
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
