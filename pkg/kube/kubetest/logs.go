@@ -126,7 +126,7 @@ func (l *logTail) snapshot() ([]logLine, error) {
 }
 
 // serveLog handles pods/{name}/log with sinceTime, sinceSeconds, limitBytes,
-// tailLines and timestamps. follow and previous are refused.
+// tailLines, timestamps and previous (SetPreviousLog). follow is refused.
 func (s *Server) serveLog(w http.ResponseWriter, r *http.Request) {
 	ns, name := r.PathValue("ns"), r.PathValue("name")
 	if s.isDenied("get", "pods", "log") {
@@ -143,12 +143,11 @@ func (s *Server) serveLog(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, serr)
 		return
 	}
-	for _, unsupported := range []string{"follow", "previous"} {
-		if b, _ := strconv.ParseBool(q.Get(unsupported)); b {
-			writeStatus(w, apierrors.NewBadRequest("kubetest: pods/log does not support "+unsupported))
-			return
-		}
+	if b, _ := strconv.ParseBool(q.Get("follow")); b {
+		writeStatus(w, apierrors.NewBadRequest("kubetest: pods/log does not support follow"))
+		return
 	}
+	previous, _ := strconv.ParseBool(q.Get("previous"))
 	var since time.Time
 	if v := q.Get("sinceTime"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
@@ -179,7 +178,13 @@ func (s *Server) serveLog(w http.ResponseWriter, r *http.Request) {
 	timestamps, _ := strconv.ParseBool(q.Get("timestamps"))
 
 	var lines []logLine
-	if c.log != nil {
+	if previous {
+		var perr *apierrors.StatusError
+		if lines, perr = s.previousLines(ns, name, c.spec.Name); perr != nil {
+			writeStatus(w, perr)
+			return
+		}
+	} else if c.log != nil {
 		var readErr error
 		if lines, readErr = c.log.snapshot(); readErr != nil {
 			writeStatus(w, apierrors.NewInternalError(fmt.Errorf("read container log: %w", readErr)))

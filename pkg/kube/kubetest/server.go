@@ -21,6 +21,10 @@
 //		}}})
 //	client, err := kube.NewForConfig(srv.RESTConfig())
 //
+// A pod's story: UpdatePod shapes status and resources (ContainerOOMKilled for the
+// common case), AddEvent serves core/v1 events (list with field selectors),
+// SetPreviousLog serves pods/log?previous=true.
+//
 // Fault injection: Deny("create", "pods", "exec") (403 and a denying access
 // review; Deny("get", "pods", "proxy") for the proxy), DeletePod (404),
 // RejectWebSocket(true) (forces SPDY fallback),
@@ -122,6 +126,8 @@ type Server struct {
 	execsStarted    int
 	execsActive     int
 	execsMaxActive  int
+
+	story storyState // events and previous logs (story.go)
 }
 
 type podKey struct{ namespace, name string }
@@ -158,6 +164,7 @@ func NewServer(t testing.TB) *Server {
 	mux.HandleFunc("POST /api/v1/namespaces/{ns}/pods/{name}/exec", s.serveExec)
 	mux.HandleFunc("POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews", s.serveAccessReview)
 	s.handleProxy(mux)
+	s.handleStory(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, apierrors.NewNotFound(schema.GroupResource{}, r.URL.Path))
 	})
