@@ -306,7 +306,7 @@ func BenchmarkAlertStorm(b *testing.B) {
 		for _, l := range res.LatenciesMs {
 			latencies = append(latencies, time.Duration(l*float64(time.Millisecond)))
 		}
-		hwmKB, warmKB, fileKB = max(hwmKB, res.VmHWMKB), max(warmKB, res.WarmHWMKB), max(fileKB, res.RssFileKB)
+		hwmKB, warmKB, fileKB = max(hwmKB, res.PeakRSSKB), max(warmKB, res.WarmHWMKB), max(fileKB, res.RssFileKB)
 	}
 	started, _, _ := srv.ExecStats()
 	if want := b.N * 3 * nodes * perNode; started < want {

@@ -51,7 +51,7 @@ type stormParams struct {
 
 type stormResult struct {
 	LatenciesMs []float64 // POST /webhook to its 202, one per storm
-	VmHWMKB     int64     // the child's peak resident set
+	PeakRSSKB   int64     // the child's peak resident set
 	WarmHWMKB   int64     // its peak before the storms, after one capture
 	RssFileKB   int64     // file-backed (the binary's pages) part of its RSS at the end
 }
@@ -133,7 +133,7 @@ func stormChild(kubeURL, dir, rawParams string) (stormResult, error) {
 		}
 		res.LatenciesMs = append(res.LatenciesMs, ms(took))
 	}
-	if res.VmHWMKB, err = statusKB(os.Getpid(), "VmHWM"); err != nil {
+	if res.PeakRSSKB, err = statusKB(os.Getpid(), "VmHWM"); err != nil {
 		return stormResult{}, err
 	}
 	if res.RssFileKB, err = statusKB(os.Getpid(), "RssFile"); err != nil {

@@ -5,6 +5,7 @@ package jvm
 // DumpSource says how a thread dump was obtained.
 type DumpSource string
 
+// The ways a dump is taken, in the order the probe tries them.
 const (
 	SourceJcmd    DumpSource = "jcmd"    // jcmd <pid> Thread.print -l
 	SourceJstack  DumpSource = "jstack"  // jstack -l <pid>

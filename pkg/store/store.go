@@ -91,8 +91,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 	s := &Store{path: path, write: write}
 	if err := s.migrate(ctx); err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("open store %s: %w", path, err), write.Close())
 	}
 
 	readQ := url.Values{}
@@ -101,15 +100,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	readQ.Set("_query_only", "1")
 	read, err := sql.Open("sqlite", path+"?"+readQ.Encode())
 	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("open store %s: %w", path, err), write.Close())
 	}
 	read.SetMaxOpenConns(opts.ReadConns)
 	read.SetMaxIdleConns(opts.ReadConns)
 	if err := read.PingContext(ctx); err != nil {
-		read.Close()
-		write.Close()
-		return nil, fmt.Errorf("open store %s: read pool: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("open store %s: read pool: %w", path, err), read.Close(), write.Close())
 	}
 	s.read = read
 	return s, nil

@@ -12,6 +12,7 @@ import (
 // Status is where a capture is in its lifecycle: queued → running → done | failed | skipped.
 type Status string
 
+// The statuses; done, failed and skipped are final.
 const (
 	StatusQueued  Status = "queued"
 	StatusRunning Status = "running"
@@ -32,6 +33,7 @@ func (s Status) Valid() bool {
 // Trigger says what asked for a capture.
 type Trigger string
 
+// The triggers: Grafana's contact point, or a person's Capture now.
 const (
 	TriggerAlert  Trigger = "alert"
 	TriggerManual Trigger = "manual"

@@ -98,7 +98,7 @@ func cached(ctx context.Context, dir, bin string, build func(ctx context.Context
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return 0, fmt.Errorf("lock %s: %w", lock.Name(), err)
 	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }() // closing the file unlocks it too
 	if _, err := os.Stat(bin); err == nil {
 		return 0, nil // another process built it while we waited
 	}

@@ -304,6 +304,7 @@ func forbidden(verb, resource, subresource, namespace, name string) *apierrors.S
 		r += "/" + subresource
 	}
 	err := apierrors.NewForbidden(schema.GroupResource{Resource: r}, name,
+		//nolint:staticcheck // ST1005: the API server's own wording, capital letter included
 		fmt.Errorf("User %q cannot %s resource %q in API group \"\" in the namespace %q", testUser, verb, r, namespace))
 	return err
 }
