@@ -8,6 +8,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -137,8 +138,18 @@ func zipDir(dir, prefix, out string) error {
 // Test runs every test: Go (with the race detector, real JVMs, real SQLite, Kubernetes' exec
 // server in process), the integration tier (a real kube-apiserver with kwok) and the frontend
 // (typecheck, lint, Jest, production build), then each fuzz target briefly.
-func Test() {
-	mg.SerialDeps(Lint, TestGo, TestIntegration, TestFrontend, Fuzz)
+//
+// Every stage runs even when an earlier one failed, so one run shows every failure; the
+// command fails if any stage did.
+func Test() error {
+	var failed []error
+	for _, stage := range []func() error{Lint, TestGo, TestIntegration, TestFrontend, Fuzz} {
+		if err := stage(); err != nil {
+			fmt.Println("FAILED:", err)
+			failed = append(failed, err)
+		}
+	}
+	return errors.Join(failed...)
 }
 
 // golangciLint is the linter, pinned: `go run` fetches this version from the Go module proxy
