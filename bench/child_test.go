@@ -31,6 +31,17 @@ func TestMain(m *testing.M) {
 	_ = klogFlags.Set("logtostderr", "false")
 	_ = klogFlags.Set("stderrthreshold", "FATAL")
 	klog.SetOutput(io.Discard)
+	if os.Getenv(childEnv) == memoryChild {
+		res, err := memChild(os.Getenv("BENCH_PARAMS"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "memory child:", err)
+			os.Exit(1)
+		}
+		if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(childEnv) == "storm" {
 		res, err := stormChild(os.Getenv("BENCH_KUBE_URL"), os.Getenv("BENCH_DIR"), os.Getenv("BENCH_PARAMS"))
 		if err != nil {

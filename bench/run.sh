@@ -30,6 +30,9 @@ List100Of100k 3000x
 StoredRatio 3x
 Safepoints 3x
 PluginIdleRSS 1x
+MemoryCaptures20AtCap 1x
+MemoryRawDownloads8 1x
+MemoryList500BigLabels 1x
 LIST
 
 echo "load average after: $(load)" >&2

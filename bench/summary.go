@@ -44,6 +44,10 @@ var rows = []row{
 	{"plugin RSS idle, with an app instance, binary over go-plugin (MB)", "≤ 40 MB", "PluginIdleRSS", "idle-RSS-MB", 1, 40, ""},
 	{"plugin RSS idle, before any instance (MB)", "≤ 40 MB", "PluginIdleRSS", "bare-RSS-MB", 1, 40, ""},
 	{"… anonymous memory of the idle plugin with an instance (MB); the rest is the binary's pages", "—", "PluginIdleRSS", "idle-anon-MB", 1, 0, ""},
+	{"20 captures at once, each probe printing 16 MiB (the output cap): peak RSS of the plugin (MB)", "≤ 300 MB", "MemoryCaptures20AtCap", "peak-RSS-MB", 1, 300, ""},
+	{"… execs in flight at once (outputBudgetBytes 48 MiB / maxOutputBytes 16 MiB)", "—", "MemoryCaptures20AtCap", "peak-execs", 1, 0, ""},
+	{"8 concurrent raw downloads of a 15 MiB dump: RSS above idle (MB)", "≤ 64 MB", "MemoryRawDownloads8", "above-idle-MB", 1, 64, ""},
+	{"list limit=500 over captures with a 1 MiB label each: RSS above idle (MB)", "≤ 64 MB", "MemoryList500BigLabels", "above-idle-MB", 1, 64, ""},
 }
 
 var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(-\d+)?\s+\d+\s+(.*)$`)

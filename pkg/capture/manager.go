@@ -61,6 +61,10 @@ type Config struct {
 	// Shared holds the limits, cooldown and queue of one cluster, shared by every manager
 	// for it (one per org's settings); nil gives this manager its own.
 	Shared *Shared
+	// Budget bounds the capture output held at once by the whole process, every cluster and
+	// org: all managers share one. Each capture reserves MaxOutputBytes of it per container.
+	// Nil: a budget of this manager's own, of DefaultBudgetBytes (or MaxOutputBytes if larger).
+	Budget *Budget
 }
 
 // Shared is what every manager of one cluster shares, whichever org's settings it runs with:
@@ -99,6 +103,17 @@ func (s *Shared) InFlight() int {
 	return s.inFlight
 }
 
+// BudgetSetting is the setting that sizes the capture output budget, named in reasons: a key
+// of the server configuration ([plugin.<id>] in grafana.ini).
+const BudgetSetting = "output_budget_bytes"
+
+// DefaultBudgetBytes is the default capture output budget: three captures at the default
+// 16 MiB output cap at once. A capture's heap peaks at about 2.5 times its output (output,
+// dump text, parsed threads; BenchmarkCaptureHeap16MiB), and the Go heap may grow to twice
+// what is live before a collection: 20 captures at the cap then peaked at 250 MiB of RSS
+// (bench: BenchmarkMemoryCaptures20AtCap), against 1.8 GiB without a budget.
+const DefaultBudgetBytes = 48 << 20
+
 // Request asks for one capture. A non-empty SkipReason records the request as skipped.
 type Request struct {
 	// OrgID is the Grafana org the capture belongs to: the org of the alert's contact point
@@ -134,6 +149,7 @@ type Manager struct {
 	backoff  []time.Duration // between retries of a final write
 	shared   *Shared
 	limiter  *limiter
+	budget   *Budget
 	lookups  chan struct{} // pod lookups in flight, bounded like running captures
 	cooldown *cooldown
 
@@ -156,8 +172,13 @@ func New(cfg Config, k Kube, s Store, log Logger) *Manager {
 	}
 	// The limits that apply are the shared ones; keep cfg saying so for reasons and logs.
 	cfg.PerNodeLimit, cfg.GlobalLimit, cfg.MaxQueued = shared.limiter.perNode, cap(shared.limiter.global), shared.maxQueued
+	budget := cfg.Budget
+	if budget == nil {
+		budget = NewBudget(max(DefaultBudgetBytes, cfg.MaxOutputBytes))
+	}
 	base, cancel := context.WithCancel(context.Background())
 	return &Manager{
+		budget:   budget,
 		cfg:      cfg,
 		kube:     k,
 		store:    s,
@@ -375,18 +396,25 @@ func (m *Manager) run(id int64, t alert.Target, reserved time.Time) {
 			m.fail(id, fmt.Sprintf("internal error: %v", p), nil)
 		}
 	}()
-	outcome := m.capture(id, t)
-	if outcome.err != "" {
+	if outcome, stored := m.capture(id, t, reserved); !stored {
+		m.record(id, t, reserved, outcome)
+	}
+}
+
+// record stores the outcome of a capture: done with its processes, or failed with the reason.
+// capture calls it while the capture still holds its slot and its share of the output budget.
+func (m *Manager) record(id int64, t alert.Target, reserved time.Time, o outcome) {
+	if o.err != "" {
 		if m.base.Err() != nil {
 			// Stopped, not failed on its own: the next alert must not wait out a cooldown
 			// for a capture that never completed.
 			m.cooldown.release(t.Namespace, t.Pod, t.Container, reserved)
 		}
-		m.fail(id, outcome.err, outcome.processes)
+		m.fail(id, o.err, o.processes)
 		return
 	}
 	err := m.retryWrite(id, "store finished capture", func(ctx context.Context) error {
-		return m.store.Finish(ctx, id, m.now().UTC(), outcome.processes, outcome.truncated, outcome.windowMs)
+		return m.store.Finish(ctx, id, m.now().UTC(), o.processes, o.truncated, o.windowMs)
 	})
 	if err != nil && !errors.Is(err, store.ErrInvalidTransition) && !errors.Is(err, store.ErrNotFound) {
 		m.fail(id, fmt.Sprintf("store the capture: %v", err), nil)
@@ -430,3 +458,6 @@ func (m *Manager) fail(id int64, reason string, processes []jvm.Process) {
 		return m.store.Fail(ctx, id, m.now().UTC(), reason, processes)
 	})
 }
+
+// Budget is the output budget this manager's captures draw from.
+func (m *Manager) Budget() *Budget { return m.budget }

@@ -27,8 +27,22 @@ type outcome struct {
 	err       string // non-empty: the capture failed for this reason
 }
 
-// capture resolves the target, waits for a slot on its node, and probes its container(s).
-func (m *Manager) capture(id int64, t alert.Target) outcome {
+// capture resolves the target, waits for a slot on its node and for its share of the output
+// budget, probes its container(s) and stores the outcome. The slot and the budget are held
+// until the outcome is stored: parsing and compressing a large output take as much memory
+// as receiving it, so a capture counts against the limits until then. The outcome returned
+// is one capture still has to record (stored false).
+func (m *Manager) capture(id int64, t alert.Target, reserved time.Time) (out outcome, stored bool) {
+	out = m.resolveAndProbe(id, t, func(o outcome) {
+		m.record(id, t, reserved, o)
+		stored = true
+	})
+	return out, stored
+}
+
+// resolveAndProbe does the work of capture; record is called with the outcome while the slot
+// and the budget are still held, once they were had.
+func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)) outcome {
 	// Resolving the pod and waiting for a slot share one bound: by then the spike is over.
 	waitCtx, cancelWait := context.WithTimeout(m.base, m.cfg.CaptureTimeout)
 	defer cancelWait()
@@ -58,6 +72,11 @@ func (m *Manager) capture(id int64, t alert.Target) outcome {
 		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, err)}
 	}
 	defer release()
+	giveBack, err := m.budget.Reserve(waitCtx, m.reservation(len(containers)))
+	if err != nil {
+		return outcome{err: m.budgetReason(err)}
+	}
+	defer giveBack()
 
 	storeCtx, cancelStore := m.storeContext()
 	err = m.store.MarkRunning(storeCtx, id, m.now().UTC(), t.Container, node)
@@ -68,6 +87,35 @@ func (m *Manager) capture(id int64, t alert.Target) outcome {
 
 	ctx, cancel := context.WithTimeout(m.base, m.cfg.CaptureTimeout)
 	defer cancel()
+	out := m.probeContainers(ctx, id, t, containers)
+	record(out)
+	return out
+}
+
+// reservation is what a capture of n containers reserves of the budget: the output cap for
+// each, since the raw dumps of every container are held until the capture is stored. A
+// whole-pod capture of many containers takes at most the whole budget (it then runs alone),
+// rather than failing.
+func (m *Manager) reservation(containers int) int64 {
+	n := m.cfg.MaxOutputBytes * int64(max(containers, 1))
+	if limit := m.budget.Limit(); n > limit {
+		n = max(limit, m.cfg.MaxOutputBytes)
+	}
+	return n
+}
+
+// budgetReason says why a capture got no share of the output budget, naming the settings.
+func (m *Manager) budgetReason(err error) string {
+	if errors.Is(err, ErrBudgetTooSmall) {
+		return fmt.Sprintf("maxOutputBytes (%d) is larger than the capture output budget (%s, %d bytes): raise the budget or lower maxOutputBytes: %v",
+			m.cfg.MaxOutputBytes, BudgetSetting, m.budget.Limit(), err)
+	}
+	return fmt.Sprintf("not started within captureTimeout (%s): the capture output budget (%s, %d bytes) is taken by captures in flight, each reserving maxOutputBytes (%d) per container: %v",
+		m.cfg.CaptureTimeout, BudgetSetting, m.budget.Limit(), m.cfg.MaxOutputBytes, err)
+}
+
+// probeContainers probes each container in turn and joins what they found.
+func (m *Manager) probeContainers(ctx context.Context, id int64, t alert.Target, containers []string) outcome {
 	var (
 		out      outcome
 		found    []string // containers with a JVM
@@ -189,16 +237,18 @@ func (m *Manager) probe(ctx context.Context, t alert.Target, container string) p
 		Stdout:    stdout,
 		Stderr:    stderr,
 	})
-	out, parseErr := jvm.ParseProbeOutput(bytes.NewReader(stdout.Bytes()))
-	res := probeResult{truncated: stdout.Capped() || out.Truncated}
+	// The parser empties the buffer as it reads: the output is not held twice.
+	capped := stdout.Capped()
+	out, parseErr := jvm.ParseProbeOutput(stdout.drain())
+	res := probeResult{truncated: capped || out.Truncated}
 	switch {
 	case out.NoJVM:
 		res.noJVM = true
 		return res
-	case execErr != nil && !stdout.Capped() && !out.Complete:
+	case execErr != nil && !capped && !out.Complete:
 		res.err = withStderr(execErr, stderr)
 		return res
-	case parseErr != nil && !stdout.Capped() && len(out.JVMs) == 0:
+	case parseErr != nil && !capped && len(out.JVMs) == 0:
 		res.err = withStderr(fmt.Errorf("%w: %w", errProbeIncomplete, parseErr), stderr)
 		return res
 	}
@@ -228,7 +278,7 @@ func (m *Manager) probe(ctx context.Context, t alert.Target, container string) p
 		}
 		p := jvm.Analyze(rec, dump, m.cfg.TopThreads)
 		p.Container = container
-		if stdout.Capped() {
+		if capped {
 			p.Truncated = true
 			notes = append(notes, fmt.Sprintf("output cut at %d bytes (maxOutputBytes)", m.cfg.MaxOutputBytes))
 		}

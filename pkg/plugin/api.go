@@ -96,11 +96,10 @@ func summaryOf(c *store.Capture) CaptureSummary {
 		NextAllowedAt: epochMs(c.NextAllowedAt),
 		Truncated:     c.Truncated,
 		WindowMs:      c.WindowMs,
-	}
-	if c.Alert != nil {
-		s.AlertName = c.Alert.AlertName
-		s.DashboardUID = c.Alert.DashboardUID
-		s.PanelID = c.Alert.PanelID
+		// From the capture's own columns: a list does not read the stored alert.
+		AlertName:    c.AlertName,
+		DashboardUID: c.DashboardUID,
+		PanelID:      c.PanelID,
 	}
 	if c.TopThread != nil {
 		s.TopThread = &TopThread{Name: c.TopThread.Name, NativeID: c.TopThread.NativeID, CPUPercent: c.TopThread.CPUPercent}

@@ -388,13 +388,19 @@ func (a *App) handleGet(w http.ResponseWriter, r *http.Request, _ *backend.User)
 	writeJSON(w, http.StatusOK, detailOf(c))
 }
 
+// rawFlushBytes is how much of a raw download is gathered before it is handed to Grafana:
+// the SDK's response writer keeps everything written until a flush.
+const rawFlushBytes = 256 << 10
+
+// handleRaw streams the capture's raw thread dumps: each is decompressed as it is sent, in
+// pieces of rawFlushBytes, so a download never holds a whole dump (any Viewer may start many).
 func (a *App) handleRaw(w http.ResponseWriter, r *http.Request, _ *backend.User) {
 	id, ok := parseID(w, r)
 	if !ok {
 		return
 	}
 	// The org check comes first and covers the dumps: a capture's org never changes.
-	c, err := a.rt.store.GetInOrg(r.Context(), orgOf(r), id)
+	c, err := a.rt.store.GetSummaryInOrg(r.Context(), orgOf(r), id)
 	if errors.Is(err, store.ErrNotFound) {
 		http.Error(w, fmt.Sprintf("capture %d not found", id), http.StatusNotFound)
 		return
@@ -403,26 +409,75 @@ func (a *App) handleRaw(w http.ResponseWriter, r *http.Request, _ *backend.User)
 		http.Error(w, "get capture: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	dumps, err := a.rt.store.RawDumps(r.Context(), id)
-	if err != nil {
+	out := newFlushingWriter(w, rawFlushBytes)
+	n, err := a.rt.store.StreamRawDumps(r.Context(), id, func(d store.RawDumpInfo, text io.Reader) error {
+		if out.written == 0 {
+			name := fmt.Sprintf("stackcapture-%d-%s-%s.txt", id, c.Pod, c.CreatedAt.UTC().Format("20060102T150405Z"))
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+			w.WriteHeader(http.StatusOK)
+		} else if _, err := io.WriteString(out, "\n"); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(out, "# Stack Capture %d: %s/%s container %s, JVM pid %d\n", id, c.Namespace, c.Pod, d.Container, d.PID); err != nil {
+			return err
+		}
+		_, err := io.Copy(out, text)
+		return err
+	})
+	switch {
+	case err != nil && out.written == 0:
 		http.Error(w, "read raw dumps: "+err.Error(), http.StatusInternalServerError)
 		return
-	}
-	if len(dumps) == 0 {
+	case err != nil:
+		// The status is sent: say in the body that it is cut, rather than end it silently.
+		a.log.Error("stream raw dumps", "id", id, "error", err)
+		_, _ = fmt.Fprintf(out, "\n# Stack Capture %d: the raw dump could not be read to its end: %v\n", id, err)
+	case n == 0:
 		http.Error(w, fmt.Sprintf("capture %d has no thread dump (status %s)", id, c.Status), http.StatusNotFound)
 		return
 	}
-	name := fmt.Sprintf("stackcapture-%d-%s-%s.txt", id, c.Pod, c.CreatedAt.UTC().Format("20060102T150405Z"))
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	w.WriteHeader(http.StatusOK)
-	for i, d := range dumps {
-		if i > 0 {
-			io.WriteString(w, "\n")
+	out.flush()
+}
+
+// flushingWriter hands what is written to the client every limit bytes.
+type flushingWriter struct {
+	w       http.ResponseWriter
+	flusher http.Flusher // nil when w cannot flush: then w keeps it all, as before
+	limit   int
+	pending int
+	written int64
+}
+
+func newFlushingWriter(w http.ResponseWriter, limit int) *flushingWriter {
+	f, _ := w.(http.Flusher)
+	return &flushingWriter{w: w, flusher: f, limit: limit}
+}
+
+func (f *flushingWriter) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		k := min(len(p), f.limit-f.pending)
+		n, err := f.w.Write(p[:k])
+		written += n
+		f.pending += n
+		f.written += int64(n)
+		if err != nil {
+			return written, err
 		}
-		fmt.Fprintf(w, "# Stack Capture %d: %s/%s container %s, JVM pid %d\n", id, c.Namespace, c.Pod, d.Container, d.PID)
-		io.WriteString(w, d.Text)
+		p = p[k:]
+		if f.pending >= f.limit {
+			f.flush()
+		}
 	}
+	return written, nil
+}
+
+func (f *flushingWriter) flush() {
+	if f.flusher != nil && f.pending > 0 {
+		f.flusher.Flush()
+	}
+	f.pending = 0
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -74,6 +74,8 @@ type runtime struct {
 	store  *store.Store
 	// clusters by name; each holds its client and the limits shared by its managers.
 	clusters map[string]*cluster
+	// budget bounds the capture output held at once by every manager of the process.
+	budget *capture.Budget
 
 	mu        sync.Mutex
 	managers  map[managerKey]*capture.Manager
@@ -127,6 +129,7 @@ func newRuntime(ctx context.Context, deps Deps) *runtime {
 		return rt
 	}
 	rt.cfg = cfg
+	rt.budget = capture.NewBudget(cfg.OutputBudgetBytes)
 
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -263,6 +266,7 @@ func (rt *runtime) manager(ctx context.Context, cl *cluster, s Settings) *captur
 		Cluster:        cl.cfg.Name,
 		Owner:          rt.owner,
 		Shared:         cl.shared,
+		Budget:         rt.budget,
 	}, k, rt.store, rt.log)
 	restoreCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/seed/stackcapture/pkg/capture"
 	"github.com/seed/stackcapture/pkg/kube"
 )
 
@@ -35,6 +36,9 @@ type ServerConfig struct {
 	GlobalLimit          int           // captures running at once in one cluster
 	MaxDatabaseBytes     int64         // above this the oldest captures of any org are deleted
 	MinCooldown          time.Duration // the shortest cooldown an org may set
+	// OutputBudgetBytes bounds the capture output the process holds at once, every cluster
+	// and org together: each capture reserves its maxOutputBytes per container of it.
+	OutputBudgetBytes int64
 }
 
 // ClusterConfig says how to reach one cluster and which namespaces may ever be captured there.
@@ -162,6 +166,7 @@ func ParseServerConfig(environ []string, dataDir dataDirFunc) (ServerConfig, err
 	c.PerNodeLimit = integer("per_node_limit", 10, 1, 1000)
 	c.GlobalLimit = integer("global_limit", 20, 1, 10000)
 	c.MaxDatabaseBytes = int64(integer("max_database_bytes", gib, mib, 1<<62))
+	c.OutputBudgetBytes = int64(integer("output_budget_bytes", capture.DefaultBudgetBytes, 64<<10, 1<<40))
 	c.MinCooldown = time.Minute
 	if v := env["min_cooldown"]; v != "" {
 		d, err := time.ParseDuration(v)

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -73,19 +76,23 @@ const insertSQL = `INSERT INTO captures (
 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insertArgs(c *Capture) ([]any, error) {
-	aj, err := encodeAlert(c.Alert)
+	bounded, err := boundAlert(c.Alert)
+	if err != nil {
+		return nil, err
+	}
+	aj, err := encodeAlert(bounded)
 	if err != nil {
 		return nil, err
 	}
 	var alertname, ruleUID, fingerprint, dashboardUID string
 	var panelID int64
-	if a := c.Alert; a != nil {
-		alertname, ruleUID, fingerprint, dashboardUID, panelID = a.AlertName, a.RuleUID, a.Fingerprint, a.DashboardUID, a.PanelID
+	if a := bounded; a != nil {
+		alertname, ruleUID, fingerprint, dashboardUID, panelID = clip(a.AlertName, maxStoredName), a.RuleUID, a.Fingerprint, a.DashboardUID, a.PanelID
 	}
 	return []any{
 		string(c.Status), string(c.Trigger), c.RequestedBy, c.Namespace, c.Pod, c.Container, c.Node,
 		c.CreatedAt.UnixMilli(), msOrNull(c.StartedAt), msOrNull(c.FinishedAt), msOrNull(c.NextAllowedAt),
-		c.Error, c.Truncated, c.WindowMs,
+		clip(c.Error, maxStoredReason), c.Truncated, c.WindowMs,
 		alertname, ruleUID, fingerprint, dashboardUID, panelID, aj,
 		c.OrgID, c.Cluster, c.Owner, msOrNull(c.Deadline),
 	}, nil
@@ -244,7 +251,7 @@ func (s *Store) Fail(ctx context.Context, id int64, finishedAt time.Time, reason
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE captures SET status = 'failed', finished_at = ?, error = ? WHERE id = ?`,
-			finishedAt.UnixMilli(), reason, id); err != nil {
+			finishedAt.UnixMilli(), clip(reason, maxStoredReason), id); err != nil {
 			return err
 		}
 		return blobs.store(ctx, tx, id)
@@ -300,7 +307,7 @@ func prepareProcesses(ps []jvm.Process) (processBlobs, error) {
 		if p.Raw == "" {
 			continue
 		}
-		rgz, err := gzipBytes([]byte(p.Raw))
+		rgz, err := gzipString(p.Raw)
 		if err != nil {
 			return processBlobs{}, fmt.Errorf("compress raw dump of pid %d: %w", p.PID, err)
 		}
@@ -320,7 +327,7 @@ func (b processBlobs) store(ctx context.Context, tx *sql.Tx, id int64) error {
 	var nid sql.NullInt64
 	var cpu sql.NullFloat64
 	if b.top != nil {
-		name = sql.NullString{String: b.top.Name, Valid: true}
+		name = sql.NullString{String: clip(b.top.Name, maxStoredName), Valid: true}
 		nid = sql.NullInt64{Int64: int64(b.top.NativeID), Valid: true}
 		cpu = sql.NullFloat64{Float64: b.top.CPUPercent, Valid: true}
 	}
@@ -341,15 +348,21 @@ func (b processBlobs) store(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
-// captureCols are the columns scanCapture reads, in order. No blobs.
-const captureCols = `c.id, c.status, c.trigger, c.requested_by, c.namespace, c.pod, c.container, c.node,
+// summaryCols are the columns a list shows, in the order scanSummary reads them: no blobs and
+// not the stored alert, whose labels and annotations may be large; what a list shows of the
+// alert has columns of its own.
+const summaryCols = `c.id, c.status, c.trigger, c.requested_by, c.namespace, c.pod, c.container, c.node,
 	c.created_at, c.started_at, c.finished_at, c.next_allowed_at, c.error, c.truncated, c.window_ms,
-	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alert_json,
+	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alertname, c.dashboard_uid, c.panel_id,
 	c.org_id, c.cluster, c.owner, c.deadline_at`
+
+// captureCols are the columns scanCapture reads: the summary and the whole alert.
+const captureCols = summaryCols + `, c.alert_json`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-func scanCapture(r rowScanner, extra ...any) (Capture, error) {
+// scanSummary reads summaryCols, then extra.
+func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 	var c Capture
 	var status, trigger string
 	var created int64
@@ -357,11 +370,10 @@ func scanCapture(r rowScanner, extra ...any) (Capture, error) {
 	var topName sql.NullString
 	var topNid sql.NullInt64
 	var topCPU sql.NullFloat64
-	var alertJSON sql.NullString
 	var deadline sql.NullInt64
 	dest := []any{&c.ID, &status, &trigger, &c.RequestedBy, &c.Namespace, &c.Pod, &c.Container, &c.Node,
 		&created, &started, &finished, &nextAllowed, &c.Error, &c.Truncated, &c.WindowMs,
-		&topName, &topNid, &topCPU, &alertJSON,
+		&topName, &topNid, &topCPU, &c.AlertName, &c.DashboardUID, &c.PanelID,
 		&c.OrgID, &c.Cluster, &c.Owner, &deadline}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return Capture{}, err
@@ -372,6 +384,16 @@ func scanCapture(r rowScanner, extra ...any) (Capture, error) {
 	c.Deadline = fromMs(deadline)
 	if topName.Valid {
 		c.TopThread = &jvm.Thread{Name: topName.String, NativeID: int(topNid.Int64), CPUPercent: topCPU.Float64}
+	}
+	return c, nil
+}
+
+// scanCapture reads captureCols, then extra, and decodes the alert.
+func scanCapture(r rowScanner, extra ...any) (Capture, error) {
+	var alertJSON sql.NullString
+	c, err := scanSummary(r, append([]any{&alertJSON}, extra...)...)
+	if err != nil {
+		return Capture{}, err
 	}
 	a, err := decodeAlert(alertJSON)
 	if err != nil {
@@ -445,7 +467,7 @@ func (s *Store) RawDumps(ctx context.Context, id int64) ([]RawDump, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raw dumps of capture %d: %w", id, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read-only: nothing to report
 	dumps := []RawDump{}
 	for rows.Next() {
 		var d RawDump
@@ -464,4 +486,103 @@ func (s *Store) RawDumps(ctx context.Context, id int64) ([]RawDump, error) {
 		return nil, fmt.Errorf("raw dumps of capture %d: %w", id, err)
 	}
 	return dumps, nil
+}
+
+// GetSummaryInOrg returns one capture of org as a list shows it: no processes, no stored
+// alert. Another org's capture is ErrNotFound, like one that never existed.
+func (s *Store) GetSummaryInOrg(ctx context.Context, org, id int64) (*Capture, error) {
+	if org < 1 {
+		return nil, fmt.Errorf("get capture %d: org %d: %w", id, org, ErrNotFound)
+	}
+	row := s.read.QueryRowContext(ctx, `SELECT `+summaryCols+` FROM captures c WHERE c.id = ? AND c.org_id = ?`, id, org)
+	c, err := scanSummary(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get capture %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get capture %d: %w", id, err)
+	}
+	return &c, nil
+}
+
+// RawDumpInfo describes one raw thread dump of a capture.
+type RawDumpInfo struct {
+	PID       int
+	Container string // the process's, else the capture's
+	Bytes     int64  // length of the text
+}
+
+// StreamRawDumps calls fn with each raw dump of capture id, in process order, its text
+// decompressed as fn reads it: a dump of the size of the output cap is never held whole, only
+// its compressed form, one dump at a time. It returns how many dumps there were; an unknown id
+// is ErrNotFound. An error of fn ends the stream and is returned as is.
+func (s *Store) StreamRawDumps(ctx context.Context, id int64, fn func(RawDumpInfo, io.Reader) error) (int, error) {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, fmt.Errorf("raw dumps of capture %d: begin: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	var one int
+	err = tx.QueryRowContext(ctx, "SELECT 1 FROM captures WHERE id = ?", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("raw dumps of capture %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("raw dumps of capture %d: %w", id, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT r.pid, CASE WHEN r.container = '' THEN c.container ELSE r.container END, r.raw_bytes, r.text_gz
+		FROM raw_dumps r JOIN captures c ON c.id = r.capture_id WHERE r.capture_id = ? ORDER BY r.seq`, id)
+	if err != nil {
+		return 0, fmt.Errorf("raw dumps of capture %d: %w", id, err)
+	}
+	defer func() { _ = rows.Close() }() // read-only: nothing to report
+	n := 0
+	for rows.Next() {
+		var info RawDumpInfo
+		var gz sql.RawBytes // valid until the next row: no copy of the blob
+		if err := rows.Scan(&info.PID, &info.Container, &info.Bytes, &gz); err != nil {
+			return n, fmt.Errorf("raw dumps of capture %d: %w", id, err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			return n, fmt.Errorf("raw dumps of capture %d, pid %d: %w", id, info.PID, err)
+		}
+		n++
+		err = fn(info, &inflateLimit{r: zr, left: maxInflated})
+		if cerr := zr.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("raw dumps of capture %d, pid %d: %w", id, info.PID, cerr)
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("raw dumps of capture %d: %w", id, err)
+	}
+	return n, nil
+}
+
+// errInflatedTooLarge: a stored blob expands beyond maxInflated (corrupt or hostile).
+var errInflatedTooLarge = fmt.Errorf("blob inflates to more than %d bytes", maxInflated)
+
+// inflateLimit reads at most left bytes and fails, not truncates silently, beyond them.
+type inflateLimit struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *inflateLimit) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		var probe [1]byte
+		if n, _ := l.r.Read(probe[:]); n > 0 {
+			return 0, errInflatedTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }

@@ -44,6 +44,30 @@ func gzipBytes(b []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// gzipString compresses s without first copying it into a []byte: a raw dump may be as
+// large as the probe's output cap, and the copy was the largest allocation of storing it.
+func gzipString(s string) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(s)/8 + 64) // thread dumps compress about 10:1
+	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	if err != nil {
+		return nil, err
+	}
+	chunk := make([]byte, 0, 32<<10)
+	for len(s) > 0 {
+		n := min(len(s), cap(chunk))
+		chunk = append(chunk[:0], s[:n]...)
+		if _, err := zw.Write(chunk); err != nil {
+			return nil, err
+		}
+		s = s[n:]
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // maxInflated caps what a stored blob may expand to, so a corrupt or hostile
 // row cannot exhaust memory.
 const maxInflated = 256 << 20
@@ -53,7 +77,7 @@ func gunzipBytes(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }() // errors surface from the reads
 	out, err := io.ReadAll(io.LimitReader(zr, maxInflated+1))
 	if err != nil {
 		return nil, err

@@ -135,7 +135,12 @@ func mustGet(t testing.TB, s *Store, id int64) *Capture {
 
 // diffCaptures reports the first differing field of two captures, or "".
 func diffCaptures(want, got *Capture) string {
-	wv, gv := reflect.ValueOf(*want), reflect.ValueOf(*got)
+	w := *want
+	if w.Alert != nil && w.AlertName == "" && w.DashboardUID == "" && w.PanelID == 0 {
+		// The alert's own columns, as stored with it.
+		w.AlertName, w.DashboardUID, w.PanelID = w.Alert.AlertName, w.Alert.DashboardUID, w.Alert.PanelID
+	}
+	wv, gv := reflect.ValueOf(w), reflect.ValueOf(*got)
 	for i := 0; i < wv.NumField(); i++ {
 		if !reflect.DeepEqual(wv.Field(i).Interface(), gv.Field(i).Interface()) {
 			return wv.Type().Field(i).Name + ": want " + describe(wv.Field(i).Interface()) + ", got " + describe(gv.Field(i).Interface())

@@ -53,8 +53,9 @@ func decodeCursor(cur string) (createdMs, id int64, err error) {
 // descending), one page at a time: pass Page.Next as the next Filter.Cursor.
 // Keyset pagination keeps pages stable while captures are inserted: a row is
 // never shown twice nor skipped. From and To are inclusive, compared in unix
-// milliseconds. List never reads processes or raw dumps; TopThread carries the
-// busiest thread's name, native id and CPU only.
+// milliseconds. List never reads processes, raw dumps or the stored alert (Alert is nil;
+// AlertName, DashboardUID and PanelID are set); TopThread carries the busiest thread's name,
+// native id and CPU only.
 func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	q, args, limit, err := buildList(f)
 	if err != nil {
@@ -64,7 +65,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("list captures: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read-only: nothing to report
 	page := Page{Captures: make([]Capture, 0, min(limit, 64))}
 	more := false
 	for rows.Next() {
@@ -72,7 +73,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 			more = true
 			break
 		}
-		c, err := scanCapture(rows)
+		c, err := scanSummary(rows)
 		if err != nil {
 			return Page{}, fmt.Errorf("list captures: %w", err)
 		}
@@ -145,7 +146,7 @@ func buildList(f Filter) (q string, args []any, limit int, err error) {
 		where = append(where, "(c.created_at, c.id) < (?, ?)")
 		args = append(args, ms, id)
 	}
-	q = "SELECT " + captureCols + " FROM captures c"
+	q = "SELECT " + summaryCols + " FROM captures c"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -67,8 +67,12 @@ type Capture struct {
 	NextAllowedAt time.Time
 	Truncated     bool
 	WindowMs      int64
-	Alert         *alert.Alert // nil for manual captures
-	Processes     []jvm.Process
+	Alert         *alert.Alert // nil for manual captures, and in lists
+	// What lists show of the alert, from columns of their own: empty for manual captures.
+	AlertName    string
+	DashboardUID string
+	PanelID      int64
+	Processes    []jvm.Process
 	// TopThread is the busiest thread of all processes; filled by List and Get.
 	TopThread *jvm.Thread
 }

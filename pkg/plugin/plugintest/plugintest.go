@@ -237,6 +237,24 @@ func Do(ctx context.Context, a *plugin.App, method, path string, body []byte, us
 
 // DoInOrg is Do for a caller of org.
 func DoInOrg(ctx context.Context, a *plugin.App, org int64, method, path string, body []byte, user *backend.User) (Response, error) {
+	var res Response
+	err := StreamInOrg(ctx, a, org, method, path, body, user, backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
+		if res.Status == 0 {
+			res.Status, res.Headers = r.Status, r.Headers
+		}
+		res.Body = append(res.Body, r.Body...)
+		return nil
+	}))
+	if err != nil {
+		return Response{}, err
+	}
+	return res, nil
+}
+
+// StreamInOrg sends one resource call as DoInOrg does and hands each response message to
+// sender as it comes, as Grafana's side of the stream sees them: for tests of how a response
+// is sent, and for benchmarks that must not keep the body.
+func StreamInOrg(ctx context.Context, a *plugin.App, org int64, method, path string, body []byte, user *backend.User, sender backend.CallResourceResponseSender) error {
 	route, _, _ := strings.Cut(path, "?")
 	req := &backend.CallResourceRequest{
 		PluginContext: backend.PluginContext{OrgID: org, PluginID: plugin.PluginID, User: user}, //nolint:staticcheck // OrgID: what Grafana 12.4 sets
@@ -246,18 +264,10 @@ func DoInOrg(ctx context.Context, a *plugin.App, org int64, method, path string,
 		Headers:       map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"Grafana/12.4.0"}},
 		Body:          body,
 	}
-	var res Response
-	err := a.CallResource(ctx, req, backend.CallResourceResponseSenderFunc(func(r *backend.CallResourceResponse) error {
-		if res.Status == 0 {
-			res.Status, res.Headers = r.Status, r.Headers
-		}
-		res.Body = append(res.Body, r.Body...)
-		return nil
-	}))
-	if err != nil {
-		return Response{}, fmt.Errorf("CallResource %s %s: %w", method, path, err)
+	if err := a.CallResource(ctx, req, sender); err != nil {
+		return fmt.Errorf("CallResource %s %s: %w", method, path, err)
 	}
-	return res, nil
+	return nil
 }
 
 // Call is Do for a test: it fails tb when the call itself fails, whatever the status.
