@@ -296,7 +296,7 @@ trigger_attach_listener() {
 	_ns=$(ns_pid "$1")
 	[ -S "/proc/$1/root/tmp/.java_pid$_ns" ] && return 0
 	catches_sigquit "$1" || return 0
-	have grep || return 0
+	have grep && have rm || return 0
 	grep -q '/libjvm\.so' "/proc/$1/maps" 2>/dev/null || return 0
 	grep -q 'libj9' "/proc/$1/maps" 2>/dev/null && return 0 # OpenJ9: SIGQUIT writes a javacore
 	case "$(proc_text "$1" cmdline)" in *DisableAttachMechanism*) return 0 ;; esac

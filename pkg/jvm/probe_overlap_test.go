@@ -140,10 +140,20 @@ func TestProbeLiveOverlap(t *testing.T) {
 				t.Fatalf("%s exists before any attach", socket)
 			}
 			clock := newUptimeClock(t)
-			out, _ := probeRun{path: jvmtest.ToolPath(t, fullTools...), pids: []int{jvm.PID}}.run(t)
+			// rm: the probe triggers the listener only when it can remove its trigger file.
+			out, _ := probeRun{path: jvmtest.ToolPath(t, append(fullTools, "rm")...), pids: []int{jvm.PID}}.run(t)
 			rec := onlyJVM(t, out, jvm.PID)
 			if rec.DumpSource != SourceJcmd || rec.DumpExit != 0 || len(rec.Errors) > 0 {
 				t.Fatalf("source %q exit %d errors %q, want jcmd", rec.DumpSource, rec.DumpExit, rec.Errors)
+			}
+			// The probe's trigger started the listener during the window: its thread is in
+			// the end sample. Left to jcmd, it would start only after the window.
+			listener := false
+			for _, task := range rec.End.Tasks {
+				listener = listener || task.Comm == "Attach Listener"
+			}
+			if !listener {
+				t.Error("no Attach Listener thread in the end sample: the listener was not started during the window")
 			}
 			assertSpinnerFirst(t, rec, Analyze(rec, mustParseDump(t, rec.DumpText), 5), jvm)
 
