@@ -35,7 +35,8 @@ var modeNames = [numModes]string{"probe", "serial", "jstack"}
 // captureSample is what one run of one mode cost.
 type captureSample struct {
 	over   time.Duration // wall time minus the requested window (jstack: its wall time)
-	pause  time.Duration // safepoint time the target logged during the run
+	pause  time.Duration // safepoint time the target logged during the run (reaching, at, leaving)
+	atSP   time.Duration // of that, the time spent at the safepoint: the VM operations themselves
 	cpu    time.Duration // user+system CPU of the run's process tree, in the "container"
 	target time.Duration // CPU the target spent outside its spinning thread during the run
 	hotPct float64       // the spinner's CPU over the window (probe modes)
@@ -96,12 +97,14 @@ func benchCaptureOverWindow(b *testing.B, classDir, home string, threads int) {
 	}
 	over := func(s captureSample) time.Duration { return s.over }
 	pause := func(s captureSample) time.Duration { return s.pause }
+	atSP := func(s captureSample) time.Duration { return s.atSP }
 	cpu := func(s captureSample) time.Duration { return s.cpu }
 	target := func(s captureSample) time.Duration { return s.target }
 	for m := range numModes {
 		name := modeNames[m]
 		b.ReportMetric(ms(med(m, over)), name+"-over-ms")
 		b.ReportMetric(ms(med(m, pause)), name+"-pause-ms")
+		b.ReportMetric(ms(med(m, atSP)), name+"-at-safepoint-ms")
 		b.ReportMetric(ms(med(m, cpu)), name+"-cpu-ms")
 		b.ReportMetric(ms(med(m, target)), name+"-target-cpu-ms")
 	}
@@ -167,6 +170,7 @@ func runCaptureMode(b *testing.B, m captureMode, j jvmtest.JVM, jstack string, h
 	time.Sleep(50 * time.Millisecond)
 	for _, l := range safepointLines(b, logPath)[mark:] {
 		s.pause += safepointTotal(l)
+		s.atSP += safepointAt(l)
 	}
 	if m == modeJstack {
 		if !strings.Contains(stdout.String(), "Full thread dump") {
@@ -236,6 +240,22 @@ func taskCPU(tb testing.TB, pid, tid int) time.Duration {
 	}
 	// USER_HZ is 100 on every Linux this runs on.
 	return time.Duration(st.UTime+st.STime) * 10 * time.Millisecond
+}
+
+// safepointAt reads the "At safepoint: N ns" of a safepoint line: the VM operation's own
+// time, without the time the threads took to reach the safepoint (which on a loaded machine is
+// mostly waiting for a CPU).
+func safepointAt(line string) time.Duration {
+	_, rest, ok := strings.Cut(line, "At safepoint: ")
+	if !ok {
+		return 0
+	}
+	num, _, _ := strings.Cut(rest, " ns")
+	ns, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(ns)
 }
 
 func loadAverage() string {
