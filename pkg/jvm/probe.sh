@@ -299,7 +299,8 @@ trigger_attach_listener() {
 	have grep && have rm || return 0
 	grep -q '/libjvm\.so' "/proc/$1/maps" 2>/dev/null || return 0
 	grep -q 'libj9' "/proc/$1/maps" 2>/dev/null && return 0 # OpenJ9: SIGQUIT writes a javacore
-	case "$(proc_text "$1" cmdline)" in *DisableAttachMechanism*) return 0 ;; esac
+	# With attaching disabled SIGQUIT prints a dump instead (JAVA_TOOL_OPTIONS counts too).
+	case "$(proc_text "$1" cmdline) $(proc_text "$1" environ)" in *+DisableAttachMechanism*) return 0 ;; esac
 	_f="/proc/$1/root/tmp/.attach_pid$_ns"
 	[ -e "$_f" ] && return 0
 	(: >"$_f") 2>/dev/null || return 0

@@ -243,3 +243,33 @@ func TestProbeLiveJREOnlySingleDump(t *testing.T) {
 		t.Error("the attach listener was started for a JVM without tools")
 	}
 }
+
+// TestProbeLiveAttachDisabled: a JVM with -XX:+DisableAttachMechanism answers SIGQUIT with a
+// dump, not by starting a listener, so the probe must not trigger one: jcmd fails, the probe
+// falls back to kill -3, and the log holds exactly one dump.
+func TestProbeLiveAttachDisabled(t *testing.T) {
+	classDir := jvmtest.Compile(t)
+	jvm := jvmtest.Start(t, filepath.Join(jvmtest.JDK17Home, "bin", "java"), classDir, "-XX:+DisableAttachMechanism")
+	out, _ := probeRun{path: jvmtest.ToolPath(t, append(fullTools, "rm")...), pids: []int{jvm.PID}}.run(t)
+	rec := onlyJVM(t, out, jvm.PID)
+	if !rec.SigquitSent || rec.SigquitReason != "jcmd failed" || len(rec.Errors) != 1 || !strings.Contains(rec.Errors[0], "attach failed: jcmd") {
+		t.Fatalf("sigquit %v reason %q errors %q, want jcmd's attach failure, then SIGQUIT", rec.SigquitSent, rec.SigquitReason, rec.Errors)
+	}
+	deadline := time.Now().Add(liveTimeout)
+	for {
+		b, _ := os.ReadFile(jvm.Stdout)
+		if _, complete := DumpFromLog(string(b)); complete {
+			// A second dump, if any, follows within moments of the first.
+			time.Sleep(time.Second)
+			b, _ = os.ReadFile(jvm.Stdout)
+			if n := bytes.Count(b, []byte("Full thread dump")); n != 1 {
+				t.Errorf("%d dumps in the log, want 1", n)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no complete dump in the JVM's log:\n%s", clip(string(b), 2000))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
