@@ -24,7 +24,7 @@ import (
 // settle is how long the plugin idles before its RSS is read.
 const settle = 5 * time.Second
 
-// BenchmarkPluginIdleRSS builds the plugin binary (go build ./pkg), starts it the way Grafana
+// BenchmarkPluginIdleRSS builds the plugin binary as the SDK's build does, starts it the way Grafana
 // does (go-plugin's handshake environment, gRPC over the unix socket it announces), and reads
 // its VmRSS after it idles: first bare, then with an app instance (settings, SQLite database,
 // Kubernetes client) created by a health check, as after Grafana's first call.
@@ -32,8 +32,10 @@ func BenchmarkPluginIdleRSS(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "gpx_stackcapture")
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./pkg")
+	// The flags of the SDK's build (`go tool mage backend`): the shipped binary, not a debug build.
+	build := exec.CommandContext(ctx, "go", "build", "-tags", "arrow_json_stdlib", "-ldflags", "-w -s", "-o", bin, "./pkg")
 	build.Dir = ".."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build ./pkg: %v\n%s", err, out)
 	}

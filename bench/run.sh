@@ -24,6 +24,7 @@ while read -r name benchtime; do
 done <<'LIST'
 WebhookToExec 300x
 CaptureWindow2s 3x
+CaptureOverWindow 5x
 AlertStorm 1x
 ParseThreadDump5000 2s
 List100Of100k 3000x

@@ -25,6 +25,11 @@
 # stdin, and a child that read stdin (jcmd, sed, ...) would swallow the rest of it. The
 # final `exit` matters too: some exec transports never deliver EOF on stdin.
 main() {
+	# fd 4 is the probe's output: the window's samples are written from inside the pipeline
+	# that feeds the early dump tool (see window), whose own stdout is captured.
+	exec 4>&1
+	nl='
+'
 	window_ms=$1
 	dump_timeout=$2
 	case $window_ms in '' | *[!0-9]*) window_ms=1000 ;; esac
@@ -65,10 +70,25 @@ main() {
 		echo "@sc jvm $p"
 		printf '|%.4096s\n' "$(proc_text "$p" cmdline)"
 	done
-	# One window for all JVMs: every start sample, one sleep, every end sample.
-	for p in $jvms; do sample start "$p"; done
-	wait_window
-	for p in $jvms; do sample end "$p"; done
+	# The dump tools are Java programs: starting one costs far more than the dump itself. The
+	# first JVM's jcmd is started before the window and waits for its command on a pipe, so
+	# the dump is taken as soon as the window closes. One tool JVM at a time, as before: the
+	# container's memory limit is shared with the workload.
+	early_pid= early_out= early_rc=
+	set -f
+	set -- $jvms
+	set +f
+	if [ "${STACKCAPTURE_OVERLAP:-1}" != 0 ] && attach_allowed "$1" && plan_tool "$1" && [ "$_tool" = jcmd ]; then
+		early_pid=$1
+		trigger_attach_listener "$early_pid"
+		set -- "$_path" $tool_opts "$early_pid" -f /proc/self/fd/0
+		have timeout && set -- timeout "$((dump_timeout + window_ms / 1000 + 1))" "$@"
+		early_out=$(window | "$@" 2>&1)
+		early_rc=$?
+		untrigger_attach_listener
+	else
+		window >/dev/null
+	fi
 
 	sent_sigquit=
 	for p in $jvms; do dump "$p"; done
@@ -78,6 +98,21 @@ main() {
 }
 
 have() { command -v "$1" >/dev/null 2>&1; }
+
+# The dump tools' own JVM: C1 only, the serial GC and no hsperfdata file start it in about
+# half the time. allowStreamingOutput=false: a JDK 24+ target otherwise writes the dump to
+# the socket while it holds the safepoint, so it stays paused as long as the tool takes to
+# read (JDK-8319055); older tools ignore the unknown property.
+tool_opts="-J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData -J-Djdk.attach.allowStreamingOutput=false"
+
+# window: one window for all JVMs: every start sample, one sleep, every end sample, all on
+# fd 4. Then, on stdout, the command for the early jcmd (if one reads it).
+window() {
+	for p in $jvms; do sample start "$p"; done >&4
+	wait_window
+	for p in $jvms; do sample end "$p"; done >&4
+	echo "Thread.print -l"
+}
 
 # data: prefix every line of stdin with "|".
 data() {
@@ -222,50 +257,96 @@ catches_sigquit() {
 	return 0
 }
 
+# attach_allowed PID: attaching starts the JVM's attach listener with a SIGQUIT unless its
+# socket exists (a -Xrs JVM creates it at startup); older tools send it without checking.
+# A JVM that neither catches SIGQUIT nor has the socket would be terminated.
+attach_allowed() {
+	catches_sigquit "$1" || [ -S "/tmp/.java_pid$1" ] || [ -S "/proc/$1/root/tmp/.java_pid$1" ]
+}
+
+# plan_tool PID: sets _tool and _path to the first of jcmd, jstack found for the JVM.
+plan_tool() {
+	_dir=$(exe_dir "$1")
+	_home=$(java_home "$1")
+	for _tool in jcmd jstack; do
+		_path=$(find_tool "$_tool" "$_dir" "$_home")
+		[ -n "$_path" ] && return 0
+	done
+	_tool= _path=
+	return 1
+}
+
+# ns_pid PID: the JVM's pid in its own pid namespace (the last NSpid field), which names its
+# attach files; the pid itself on kernels without NSpid.
+ns_pid() {
+	_ns=$1
+	while IFS= read -r _l; do
+		case $_l in NSpid:*) _ns=${_l##*[!0-9]} ;; esac
+	done 2>/dev/null <"/proc/$1/status"
+	case $_ns in '' | *[!0-9]*) _ns=$1 ;; esac
+	printf '%s' "$_ns"
+}
+
+# trigger_attach_listener PID: what jcmd does when the JVM's attach socket does not exist
+# yet (an .attach_pid file, then SIGQUIT), done before the window instead of after it: jcmd
+# then finds the socket instead of polling for it (100 ms or more). Only for a HotSpot JVM
+# that catches SIGQUIT and allows attaching; anything uncertain leaves it to jcmd.
+trigger_attach_listener() {
+	attach_file=
+	_ns=$(ns_pid "$1")
+	[ -S "/proc/$1/root/tmp/.java_pid$_ns" ] && return 0
+	catches_sigquit "$1" || return 0
+	have grep && have rm || return 0
+	grep -q '/libjvm\.so' "/proc/$1/maps" 2>/dev/null || return 0
+	grep -q 'libj9' "/proc/$1/maps" 2>/dev/null && return 0 # OpenJ9: SIGQUIT writes a javacore
+	# With attaching disabled SIGQUIT prints a dump instead (JAVA_TOOL_OPTIONS counts too).
+	case "$(proc_text "$1" cmdline) $(proc_text "$1" environ)" in *+DisableAttachMechanism*) return 0 ;; esac
+	_f="/proc/$1/root/tmp/.attach_pid$_ns"
+	[ -e "$_f" ] && return 0
+	(: >"$_f") 2>/dev/null || return 0
+	attach_file=$_f
+	kill -s QUIT "$1" 2>/dev/null || untrigger_attach_listener
+}
+
+untrigger_attach_listener() {
+	[ -n "$attach_file" ] && rm -f "$attach_file" 2>/dev/null
+	attach_file=
+}
+
 # dump PID: jcmd, else jstack, else SIGQUIT. The tools attach to the JVM, which works
 # when they run as the JVM's user (normally the case inside its container).
 dump() {
 	_pid=$1
-	_safe=
-	catches_sigquit "$_pid" && _safe=1
-	# Attaching starts the JVM's attach listener with a SIGQUIT unless its socket exists
-	# (a -Xrs JVM creates it at startup); older tools send it without checking.
-	if [ -z "$_safe" ] && [ ! -S "/tmp/.java_pid$_pid" ] && [ ! -S "/proc/$_pid/root/tmp/.java_pid$_pid" ]; then
+	if ! attach_allowed "$_pid"; then
 		echo "@sc error $_pid the JVM does not catch SIGQUIT (-Xrs) and has no attach socket: attaching or SIGQUIT would terminate it, no dump taken"
 		return 0
 	fi
-	_dir=$(exe_dir "$_pid")
-	_home=$(java_home "$_pid")
 	_why="no jcmd or jstack found"
-	for _tool in jcmd jstack; do
-		_path=$(find_tool "$_tool" "$_dir" "$_home")
-		[ -n "$_path" ] || continue
-		# The tools are Java programs: each dump starts a JVM in the container, mid-incident.
-		# C1 only, the serial GC and no hsperfdata file start it in about half the time.
+	# The early jcmd prints a "PID:" line once it read its command, before attaching; without
+	# it, it failed before attaching (its JVM did not start, it could not read its command):
+	# run it again the ordinary way.
+	if [ "$_pid" = "$early_pid" ]; then
+		case $early_out in
+		"$_pid:"* | *"$nl$_pid:"*)
+			tool_result jcmd "$early_rc" "$early_out" && return 0
+			_why="jcmd failed"
+			;;
+		esac
+	fi
+	if [ "$_why" = "no jcmd or jstack found" ] && plan_tool "$_pid"; then
 		if [ "$_tool" = jcmd ]; then
-			set -- "$_path" -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData "$_pid" Thread.print -l
+			set -- "$_path" $tool_opts "$_pid" Thread.print -l
 		else
-			set -- "$_path" -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData -l "$_pid"
+			set -- "$_path" $tool_opts -l "$_pid"
 		fi
 		have timeout && set -- timeout "$dump_timeout" "$@"
 		_out=$("$@" 2>&1)
-		_rc=$?
-		case $_out in
-		*'Full thread dump'*)
-			echo "@sc dump $_pid $_tool $_rc"
-			printf '%s\n' "$_out" | data
-			return 0
-			;;
-		esac
-		[ "$_rc" = 124 ] && have timeout && _out="timed out after ${dump_timeout}s"
-		echo "@sc error $_pid attach failed: $_tool exited $_rc"
-		printf '%.2000s\n' "$_out" | data
+		tool_result "$_tool" $? "$_out" && return 0
 		# jstack attaches the same way: it would fail too.
 		_why="$_tool failed"
-		break
-	done
+	fi
 
-	if [ -z "$_safe" ]; then
+	if ! catches_sigquit "$_pid"; then
 		echo "@sc error $_pid $_why and the JVM does not catch SIGQUIT (-Xrs): SIGQUIT would terminate it, not sent"
 		return 0
 	fi
@@ -280,6 +361,22 @@ dump() {
 	else
 		echo "@sc error $_pid kill -s QUIT failed"
 	fi
+}
+
+# tool_result TOOL EXIT OUTPUT: prints the dump record, or the error record and returns 1.
+tool_result() {
+	case $3 in
+	*'Full thread dump'*)
+		echo "@sc dump $_pid $1 $2"
+		printf '%s\n' "$3" | data
+		return 0
+		;;
+	esac
+	_o=$3
+	[ "$2" = 124 ] && have timeout && _o="timed out after ${dump_timeout}s"
+	echo "@sc error $_pid attach failed: $1 exited $2"
+	printf '%.2000s\n' "$_o" | data
+	return 1
 }
 
 main "$1" "$2" </dev/null; exit 0

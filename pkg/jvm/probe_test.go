@@ -153,7 +153,7 @@ func TestParseProbeOutputRecords(t *testing.T) {
 			}
 		}},
 		{"stat line split by a newline in the thread name", "@sc stackcapture-probe 1\n@sc jvm 7\n@sc start 7 5.5\n|" +
-			strings.Replace(statLine("9", "a\n@sc done\n|", "4", "0", "1"), "\n", "\n|", -1) + "\n|" + statLine("10", "b", "1", "0", "1") + "\n|garbage\n@sc done\n", nil,
+			strings.ReplaceAll(statLine("9", "a\n@sc done\n|", "4", "0", "1"), "\n", "\n|") + "\n|" + statLine("10", "b", "1", "0", "1") + "\n|garbage\n@sc done\n", nil,
 			func(t *testing.T, out *ProbeOutput) {
 				s := out.JVMs[0].Start
 				if len(s.Tasks) != 2 || s.Tasks[0].Comm != "a\n@sc done\n|" || s.Tasks[0].UTime != 4 || s.Tasks[1].TID != 10 || s.BadLines != 1 || s.Uptime != 5.5 {
