@@ -313,7 +313,12 @@ func TestProbeLiveXrs(t *testing.T) {
 				dump = mustParseDump(t, rec.DumpText)
 			}
 			p := Analyze(rec, dump, 3)
-			if p.Threads[0].CPUPercent < 5 || p.Threads[0].InDump != (dump != nil) || !strings.Contains(p.Error, tc.wantErr) {
+			var nextMs int64
+			if len(p.Threads) > 1 {
+				nextMs = p.Threads[1].CPUMs
+			}
+			jvmtest.CheckSpinnerMeasurable(t, p.Threads[0].CPUMs, nextMs, p.WindowMs)
+			if p.Threads[0].InDump != (dump != nil) || !strings.Contains(p.Error, tc.wantErr) {
 				t.Errorf("top thread %+v error %q, want the busiest thread, from /proc only when there is no dump", p.Threads[0], p.Error)
 			}
 		})
