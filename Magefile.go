@@ -143,13 +143,40 @@ func zipDir(dir, prefix, out string) error {
 // command fails if any stage did.
 func Test() error {
 	var failed []error
-	for _, stage := range []func() error{Lint, TestGo, TestIntegration, TestFrontend, Fuzz} {
+	for _, stage := range []func() error{SystemDeps, Lint, TestGo, TestIntegration, TestFrontend, Fuzz} {
 		if err := stage(); err != nil {
 			fmt.Println("FAILED:", err)
 			failed = append(failed, err)
 		}
 	}
 	return errors.Join(failed...)
+}
+
+// systemPackages are Debian packages the tests use beyond the machine's own tools: the command
+// each provides, and the package. busybox: the probe must run in busybox sh, as in Alpine images.
+var systemPackages = [][2]string{
+	{"busybox", "busybox"},
+}
+
+// SystemDeps installs the Debian packages the tests need and the machine lacks (as root, with
+// apt-get), so the test command works on a fresh machine with nothing installed by hand.
+func SystemDeps() error {
+	var missing []string
+	for _, p := range systemPackages {
+		if _, err := exec.LookPath(p[0]); err != nil {
+			missing = append(missing, p[1])
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("the tests need %v: install them (apt-get install %v) or run as root", missing, missing)
+	}
+	if err := run("apt-get", "update", "-qq"); err != nil {
+		return err
+	}
+	return run("apt-get", append([]string{"install", "-y", "-qq", "--no-install-recommends"}, missing...)...)
 }
 
 // golangciLint is the linter, pinned: `go run` fetches this version from the Go module proxy
