@@ -6,8 +6,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed/stackcapture/pkg/capture"
 	"github.com/seed/stackcapture/pkg/settingspec"
 )
+
+// The capture package's own default budget (used where no server configuration is read) is
+// the one the spec, and so the README, states.
+func TestOutputBudgetDefaultMatchesTheCapturePackage(t *testing.T) {
+	spec, err := settingspec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := spec.ServerSetting("output_budget_bytes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _, _, err := st.IntBounds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def != capture.DefaultBudgetBytes {
+		t.Fatalf("settings.json says output_budget_bytes defaults to %d, capture.DefaultBudgetBytes is %d", def, capture.DefaultBudgetBytes)
+	}
+}
 
 // Every bounded grafana.ini key is accepted at the spec's min and max and refused one step
 // outside, so the README table (rendered from the same spec) tells the server admin the truth.
