@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"testing"
 	"time"
 
@@ -169,5 +171,22 @@ func TestSettingsBoundariesContract(t *testing.T) {
 	want, err := os.ReadFile(path)
 	if err != nil || !bytes.Equal(want, got) {
 		t.Fatalf("%s is stale or missing (%v): regenerate it with\n  %s=1 go test -run TestSettingsBoundariesContract ./pkg/plugin/\nthen run the config page's Jest tests", path, err, updateEnv)
+	}
+}
+
+// Every jsonData key the backend reads is in the spec, and nothing else: a new setting cannot
+// skip the README table and the config page's checks.
+func TestSpecCoversEveryJSONDataKey(t *testing.T) {
+	spec, err := settingspec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inSpec []string
+	for _, st := range spec.Org {
+		inSpec = append(inSpec, st.Key)
+	}
+	sort.Strings(inSpec)
+	if got := plugin.SettingKeys(); !reflect.DeepEqual(got, inSpec) {
+		t.Fatalf("ParseSettings reads %v; pkg/settingspec/settings.json's org settings are %v", got, inSpec)
 	}
 }
