@@ -11,8 +11,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/seed/stackcapture/pkg/capture"
 	"github.com/seed/stackcapture/pkg/kube"
+	"github.com/seed/stackcapture/pkg/settingspec"
 )
 
 // Server configuration is the Grafana server admin's, not an org's: which clusters exist and
@@ -151,31 +151,41 @@ func ParseServerConfig(environ []string, dataDir dataDirFunc) (ServerConfig, err
 		bad("allow_exec_credentials: %q is not true or false", env["allow_exec_credentials"])
 	}
 
-	integer := func(key string, def, lo, hi int) int {
+	// Defaults and bounds come from pkg/settingspec/settings.json, as the README's table does.
+	spec, err := settingspec.Load()
+	if err != nil {
+		return ServerConfig{}, fmt.Errorf("settings spec: %w", err)
+	}
+	// whole reads a whole number, or a size when parse is settingspec.ParseBytes.
+	whole := func(key string, parse func(string) (int64, error), format func(int64) string) int64 {
+		st, err := spec.ServerSetting(key)
+		if err != nil {
+			bad("%s: %v", key, err)
+			return 0
+		}
+		def, lo, hi, err := st.IntBounds()
+		if err != nil {
+			bad("%s: %v", key, err)
+			return 0
+		}
 		v := env[key]
 		if v == "" {
 			return def
 		}
-		n, err := strconv.Atoi(v)
+		n, err := parse(v)
 		if err != nil || n < lo || n > hi {
-			bad("%s: %q is not a whole number from %d to %d", key, v, lo, hi)
+			bad("%s: %q is not a %s from %s to %s", key, v, noun(st.Kind), format(lo), format(hi))
 			return def
 		}
 		return n
 	}
-	c.PerNodeLimit = integer("per_node_limit", 10, 1, 1000)
-	c.GlobalLimit = integer("global_limit", 20, 1, 10000)
-	c.MaxDatabaseBytes = int64(integer("max_database_bytes", gib, mib, 1<<62))
-	c.OutputBudgetBytes = int64(integer("output_budget_bytes", capture.DefaultBudgetBytes, 64<<10, 1<<40))
-	c.MinCooldown = time.Minute
-	if v := env["min_cooldown"]; v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || d > 7*24*time.Hour {
-			bad("min_cooldown: %q is not a duration from 0s to 168h", v)
-		} else {
-			c.MinCooldown = d
-		}
-	}
+	atoi := func(v string) (int64, error) { return strconv.ParseInt(v, 10, 64) }
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	c.PerNodeLimit = int(whole("per_node_limit", atoi, itoa))
+	c.GlobalLimit = int(whole("global_limit", atoi, itoa))
+	c.MaxDatabaseBytes = whole("max_database_bytes", settingspec.ParseBytes, settingspec.FormatBytes)
+	c.OutputBudgetBytes = whole("output_budget_bytes", settingspec.ParseBytes, settingspec.FormatBytes)
+	c.MinCooldown = serverDuration(spec, env, "min_cooldown", bad)
 
 	names := []string{"default"}
 	if v, ok := env["clusters"]; ok && v != "" {
@@ -276,4 +286,37 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// noun names what a setting of this kind is, for errors.
+func noun(k settingspec.Kind) string {
+	if k == settingspec.KindBytes {
+		return "size (bytes, or e.g. 512 MiB)"
+	}
+	return "whole number"
+}
+
+// serverDuration reads a grafana.ini duration with the spec's default and bounds; an invalid
+// value is reported through bad and the default kept.
+func serverDuration(spec settingspec.Spec, env map[string]string, key string, bad func(string, ...any)) time.Duration {
+	st, err := spec.ServerSetting(key)
+	if err != nil {
+		bad("%s: %v", key, err)
+		return 0
+	}
+	def, lo, hi, err := st.DurationBounds()
+	if err != nil {
+		bad("%s: %v", key, err)
+		return 0
+	}
+	v := env[key]
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		bad("%s: %q is not a duration from %s to %s", key, v, settingspec.FormatDuration(lo), settingspec.FormatDuration(hi))
+		return def
+	}
+	return d
 }

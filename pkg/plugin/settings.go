@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/settingspec"
 )
 
 // PluginID is the app's id in plugin.json.
@@ -83,11 +85,6 @@ func SettingKeys() []string {
 	return keys
 }
 
-const (
-	mib = 1 << 20
-	gib = 1 << 30
-)
-
 // dataDirFunc finds Grafana's data directory for the default database path; a field, not a global, so tests can swap it.
 type dataDirFunc func() (string, error)
 
@@ -113,10 +110,21 @@ func ParseSettings(jsonData []byte) (Settings, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
+	// Defaults and bounds come from pkg/settingspec/settings.json, which the config page and
+	// the README read too.
+	spec, err := settingspec.Load()
+	if err != nil {
+		return Settings{}, fmt.Errorf("settings spec: %w", err)
+	}
+	denied, err := defaultDenied(spec)
+	if err != nil {
+		return Settings{}, fmt.Errorf("settings spec: %w", err)
+	}
+
 	s := Settings{
 		Clusters:          raw.Clusters,
 		AllowedNamespaces: raw.AllowedNamespaces,
-		DeniedNamespaces:  []string{"kube-system"},
+		DeniedNamespaces:  denied,
 		Ignored:           raw.ignored,
 		ClusterLabel:      "cluster",
 	}
@@ -139,7 +147,12 @@ func ParseSettings(jsonData []byte) (Settings, error) {
 		}
 	}
 
-	duration := func(key, value string, def, lo, hi time.Duration) time.Duration {
+	duration := func(key, value string) time.Duration {
+		def, lo, hi, err := orgDurationBounds(spec, key)
+		if err != nil {
+			bad("%s: %v", key, err)
+			return 0
+		}
 		if value == "" {
 			return def
 		}
@@ -149,36 +162,45 @@ func ParseSettings(jsonData []byte) (Settings, error) {
 			return def
 		}
 		if d < lo || d > hi {
-			bad("%s: %s is outside %s to %s", key, d, lo, hi)
+			bad("%s: %s is outside %s to %s", key, d, settingspec.FormatDuration(lo), settingspec.FormatDuration(hi))
 		}
 		return d
 	}
-	s.SampleWindow = duration("sampleWindow", raw.SampleWindow, 2*time.Second, 100*time.Millisecond, 60*time.Second)
-	s.Cooldown = duration("cooldown", raw.Cooldown, 10*time.Minute, 0, 7*24*time.Hour)
-	s.CaptureTimeout = duration("captureTimeout", raw.CaptureTimeout, 30*time.Second, time.Second, 10*time.Minute)
-	s.Retention = duration("retention", raw.Retention, 336*time.Hour, time.Hour, 10*365*24*time.Hour)
+	s.SampleWindow = duration("sampleWindow", raw.SampleWindow)
+	s.Cooldown = duration("cooldown", raw.Cooldown)
+	s.CaptureTimeout = duration("captureTimeout", raw.CaptureTimeout)
+	s.Retention = duration("retention", raw.Retention)
 	if s.CaptureTimeout <= s.SampleWindow {
 		bad("captureTimeout (%s) must be longer than sampleWindow (%s): the dump is taken after the window", s.CaptureTimeout, s.SampleWindow)
 	}
 
-	if raw.TopThreads == nil {
-		s.TopThreads = 50
-	} else if s.TopThreads = *raw.TopThreads; s.TopThreads < 1 || s.TopThreads > 10000 {
-		bad("topThreads: %d is outside 1 to 10000", s.TopThreads)
-	}
-
-	size := func(key string, value *int64, def, lo, hi int64) int64 {
+	// whole reads an int or bytes setting; unit says how the value and bound are written in
+	// the error.
+	whole := func(key string, value *int64, unit, bound func(int64) string) int64 {
+		def, lo, hi, err := orgIntBounds(spec, key)
+		if err != nil {
+			bad("%s: %v", key, err)
+			return 0
+		}
 		if value == nil {
 			return def
 		}
 		if *value < lo || *value > hi {
-			bad("%s: %d bytes is outside %d to %d", key, *value, lo, hi)
+			bad("%s: %s is outside %s to %s", key, unit(*value), bound(lo), bound(hi))
 		}
 		return *value
 	}
-	s.MaxOutputBytes = size("maxOutputBytes", raw.MaxOutputBytes, 16*mib, 64*1024, 1*gib)
+	plain := func(n int64) string { return strconv.FormatInt(n, 10) }
+	bytes := func(n int64) string { return plain(n) + " bytes" }
+	var topThreads *int64
+	if raw.TopThreads != nil {
+		n := int64(*raw.TopThreads)
+		topThreads = &n
+	}
+	s.TopThreads = int(whole("topThreads", topThreads, plain, plain))
+	s.MaxOutputBytes = whole("maxOutputBytes", raw.MaxOutputBytes, bytes, settingspec.FormatBytes)
 	// The SDK's gRPC receive cap is 16 MiB: a larger body never reaches the plugin.
-	s.MaxBodyBytes = size("maxBodyBytes", raw.MaxBodyBytes, 1*mib, 1024, 16*mib)
+	s.MaxBodyBytes = whole("maxBodyBytes", raw.MaxBodyBytes, bytes, settingspec.FormatBytes)
 
 	s.Labels = alert.DefaultLabelNames()
 	for key, name := range raw.Labels {
@@ -239,4 +261,35 @@ func dataDirFromExecutable(exe string) (string, error) {
 		return "", fmt.Errorf("the plugin runs from %s, not from a Grafana plugins directory", pluginDir)
 	}
 	return filepath.Dir(pluginsDir), nil
+}
+
+// orgDurationBounds are a jsonData duration's default, min and max from the spec.
+func orgDurationBounds(spec settingspec.Spec, key string) (def, lo, hi time.Duration, err error) {
+	st, err := spec.OrgSetting(key)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return st.DurationBounds()
+}
+
+// orgIntBounds are a jsonData whole number's or size's default, min and max from the spec.
+func orgIntBounds(spec settingspec.Spec, key string) (def, lo, hi int64, err error) {
+	st, err := spec.OrgSetting(key)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return st.IntBounds()
+}
+
+// defaultDenied is deniedNamespaces' default from the spec.
+func defaultDenied(spec settingspec.Spec) ([]string, error) {
+	st, err := spec.OrgSetting("deniedNamespaces")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if err := json.Unmarshal(st.Default, &out); err != nil {
+		return nil, fmt.Errorf("deniedNamespaces default: %w", err)
+	}
+	return out, nil
 }

@@ -1,5 +1,5 @@
 import React from 'react';
-import { render, screen } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { PluginType, type AppPluginMeta, type AppPlugin } from '@grafana/data';
 import type { BackendSrvRequest } from '@grafana/runtime';
@@ -136,5 +136,57 @@ describe('AppConfig', () => {
     }
     expect(screen.getAllByText('error')).toHaveLength(2);
     expect(screen.getAllByText('ok')).toHaveLength(2);
+  });
+
+  it('shows and takes sizes in units, and saves them as bytes', async () => {
+    renderConfig({ maxOutputBytes: 65536 });
+    const output = screen.getByLabelText(/^Max output bytes/);
+    expect(output).toHaveValue('64 KiB');
+    expect(screen.getByLabelText(/^Max webhook body bytes/)).toHaveAttribute('placeholder', '1 MiB (default)');
+    expect(screen.getByText(/From 64 KiB to 1 GiB/)).toBeInTheDocument();
+
+    await userEvent.clear(output);
+    await userEvent.type(output, '1');
+    expect(screen.getByText('Must be between 64 KiB and 1 GiB')).toBeInTheDocument();
+    await userEvent.clear(output);
+    await userEvent.type(output, '16 MB');
+    expect(screen.getByText(/Not a size/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(posted).toHaveLength(0);
+
+    await userEvent.clear(output);
+    await userEvent.type(output, '524288');
+    await userEvent.tab();
+    expect(output).toHaveValue('512 KiB');
+    const body = screen.getByLabelText(/^Max webhook body bytes/);
+    await userEvent.type(body, '1 MiB'); // the default: not written
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText('Settings saved')).toBeInTheDocument();
+    expect(posted[0].data).toEqual({ enabled: true, pinned: false, jsonData: { maxOutputBytes: 524288 } });
+  });
+
+  it('says what an empty namespace list means only while it is empty', async () => {
+    renderConfig({});
+    expect(screen.getByText('kube-system')).toBeInTheDocument();
+    expect(screen.queryByPlaceholderText('none denied')).not.toBeInTheDocument();
+    expect(screen.queryByPlaceholderText(/no namespace denied/)).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: /Remove tag: kube-system/i }));
+    expect(screen.getByPlaceholderText('none denied')).toBeInTheDocument();
+
+    await userEvent.type(screen.getByPlaceholderText('all namespaces'), 'shop{enter}');
+    expect(screen.queryByPlaceholderText('all namespaces')).not.toBeInTheDocument();
+    expect(screen.getAllByPlaceholderText('add a namespace')).toHaveLength(1);
+  });
+
+  it('shows the health result beside the Test button, in a bar that stays in view', async () => {
+    renderConfig({});
+    const actions = screen.getByTestId('config-actions');
+    await userEvent.click(within(actions).getByRole('button', { name: 'Test' }));
+    expect(await within(actions).findByText('2 of 4 checks failed: see details')).toBeInTheDocument();
+    expect(actions).toHaveStyle({ position: 'sticky', bottom: '0px' });
+    // The result comes before the buttons in the bar, so it is what the eye meets above them.
+    const result = within(actions).getByText('2 of 4 checks failed: see details');
+    const button = within(actions).getByRole('button', { name: 'Test' });
+    expect(result.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
   });
 });

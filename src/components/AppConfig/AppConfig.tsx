@@ -1,11 +1,22 @@
 import React, { useMemo, useState } from 'react';
-import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
-import { Alert, Button, Field, FieldSet, Input, Stack, TagsInput } from '@grafana/ui';
+import { css } from '@emotion/css';
+import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
+import { Alert, Button, Field, FieldSet, Input, Stack, useStyles2 } from '@grafana/ui';
 import { checkHealth, savePluginSettings } from '../../api/client';
 import type { AppSettings, HealthResult } from '../../api/types';
 import { HealthCheckResult } from './HealthCheckResult';
 import { ScalarField } from './ScalarField';
-import { formFromSettings, LABEL_KEYS, SCALARS, type ScalarKey, type SettingsForm } from './settingsSpec';
+import { TagListField } from './TagListField';
+import {
+  DEFAULT_DENIED_NAMESPACES,
+  formFromSettings,
+  LABEL_KEYS,
+  orgSetting,
+  SCALARS,
+  sentence,
+  type ScalarKey,
+  type SettingsForm,
+} from './settingsSpec';
 import { settingsFromForm, validateSettings } from './settingsValidation';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
@@ -22,6 +33,7 @@ type TestState =
   { kind: 'idle' } | { kind: 'testing' } | { kind: 'done'; health: HealthResult } | { kind: 'error'; message: string };
 
 const AppConfig = ({ plugin }: AppConfigProps) => {
+  const styles = useStyles2(getStyles);
   const { enabled, pinned, jsonData } = plugin.meta;
   const [form, setForm] = useState<SettingsForm>(() => formFromSettings(jsonData ?? {}));
   const [attempted, setAttempted] = useState(false);
@@ -81,53 +93,42 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           ))}
           {section.label === 'Scope' && (
             <>
-              <Field
-                label="Clusters"
-                description="Which of the server's clusters this organization may capture in. Empty: all of them. Press Enter after each."
-                invalid={Boolean(errors.clusters)}
+              <TagListField
+                id="setting-clusters"
+                label={orgSetting('clusters').label ?? 'Clusters'}
+                description={`${sentence(orgSetting('clusters').doc)} Empty: all of them. Press Enter after each.`}
+                tags={form.clusters}
+                emptyMeaning="all clusters"
+                addPrompt="add a cluster"
                 error={errors.clusters}
-              >
-                <TagsInput
-                  id="setting-clusters"
-                  width={60}
-                  placeholder="all clusters"
-                  tags={form.clusters}
-                  onChange={(tags) => setForm({ ...form, clusters: tags })}
-                />
-              </Field>
-              <Field
-                label="Allowed namespaces"
-                description="Only these namespaces may be captured. Empty: every namespace the server admin allows (except the denied ones). Press Enter after each."
-                invalid={Boolean(errors.allowedNamespaces)}
+                onChange={(tags) => setForm({ ...form, clusters: tags })}
+              />
+              <TagListField
+                id="setting-allowedNamespaces"
+                label={orgSetting('allowedNamespaces').label ?? 'Allowed namespaces'}
+                description={`${sentence(orgSetting('allowedNamespaces').doc)} Empty: every namespace the server admin allows, except the denied ones. Press Enter after each.`}
+                tags={form.allowedNamespaces}
+                emptyMeaning="all namespaces"
+                addPrompt="add a namespace"
                 error={errors.allowedNamespaces}
-              >
-                <TagsInput
-                  id="setting-allowedNamespaces"
-                  width={60}
-                  placeholder="all namespaces"
-                  tags={form.allowedNamespaces}
-                  onChange={(tags) => setForm({ ...form, allowedNamespaces: tags })}
-                />
-              </Field>
-              <Field
-                label="Denied namespaces"
-                description="These namespaces are never captured, even when allowed. Default: kube-system."
-                invalid={Boolean(errors.deniedNamespaces)}
+                onChange={(tags) => setForm({ ...form, allowedNamespaces: tags })}
+              />
+              <TagListField
+                id="setting-deniedNamespaces"
+                label={orgSetting('deniedNamespaces').label ?? 'Denied namespaces'}
+                description={`${sentence(orgSetting('deniedNamespaces').doc)} Default: ${DEFAULT_DENIED_NAMESPACES.join(', ')}. Empty: none denied.`}
+                tags={form.deniedNamespaces}
+                emptyMeaning="none denied"
+                addPrompt="add a namespace"
                 error={errors.deniedNamespaces}
-              >
-                <TagsInput
-                  id="setting-deniedNamespaces"
-                  width={60}
-                  placeholder="no namespace denied"
-                  tags={form.deniedNamespaces}
-                  onChange={(tags) => setForm({ ...form, deniedNamespaces: tags })}
-                />
-              </Field>
+                onChange={(tags) => setForm({ ...form, deniedNamespaces: tags })}
+              />
             </>
           )}
         </FieldSet>
       ))}
-      <FieldSet label="Alert labels">
+      <FieldSet label={orgSetting('labels').label ?? 'Alert labels'}>
+        <p className={styles.hint}>{sentence(orgSetting('labels').doc)}</p>
         {LABEL_KEYS.map((key) => (
           <Field
             key={key}
@@ -147,35 +148,62 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           </Field>
         ))}
       </FieldSet>
-      <Stack direction="column" gap={2}>
-        {attempted && errorCount > 0 && (
-          <Alert severity="error" title="Not saved">
-            Fix the {errorCount === 1 ? 'field' : `${errorCount} fields`} marked above first.
-          </Alert>
-        )}
-        {save.kind === 'saved' && <Alert severity="success" title="Settings saved" />}
-        {save.kind === 'error' && (
-          <Alert severity="error" title="Could not save the settings">
-            {save.message}
-          </Alert>
-        )}
-        {test.kind === 'done' && <HealthCheckResult health={test.health} />}
-        {test.kind === 'error' && (
-          <Alert severity="error" title="Health check failed">
-            {test.message}
-          </Alert>
-        )}
-        <Stack direction="row" gap={1}>
-          <Button type="submit" disabled={save.kind === 'saving'}>
-            Save settings
-          </Button>
-          <Button type="button" variant="secondary" onClick={onTest} disabled={test.kind === 'testing'}>
-            Test
-          </Button>
+      {/* Sticky, so the buttons and what they answer stay in view however long the form is. */}
+      <div className={styles.actions} data-testid="config-actions">
+        <Stack direction="column" gap={1}>
+          {attempted && errorCount > 0 && (
+            <Alert severity="error" title="Not saved">
+              Fix the {errorCount === 1 ? 'field' : `${errorCount} fields`} marked above first.
+            </Alert>
+          )}
+          {save.kind === 'saved' && <Alert severity="success" title="Settings saved" />}
+          {save.kind === 'error' && (
+            <Alert severity="error" title="Could not save the settings">
+              {save.message}
+            </Alert>
+          )}
+          {(test.kind === 'done' || test.kind === 'error') && (
+            <div className={styles.result} aria-live="polite">
+              {test.kind === 'done' && <HealthCheckResult health={test.health} />}
+              {test.kind === 'error' && (
+                <Alert severity="error" title="Health check failed">
+                  {test.message}
+                </Alert>
+              )}
+            </div>
+          )}
+          <Stack direction="row" gap={1}>
+            <Button type="submit" disabled={save.kind === 'saving'}>
+              Save settings
+            </Button>
+            <Button type="button" variant="secondary" onClick={onTest} disabled={test.kind === 'testing'}>
+              {test.kind === 'testing' ? 'Testing…' : 'Test'}
+            </Button>
+          </Stack>
         </Stack>
-      </Stack>
+      </div>
     </form>
   );
 };
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  actions: css({
+    position: 'sticky',
+    bottom: 0,
+    zIndex: 1,
+    background: theme.colors.background.primary,
+    borderTop: `1px solid ${theme.colors.border.weak}`,
+    padding: theme.spacing(1, 0),
+  }),
+  // A long health result scrolls inside the bar rather than covering the form.
+  result: css({
+    maxHeight: '40vh',
+    overflowY: 'auto',
+  }),
+  hint: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+});
 
 export default AppConfig;

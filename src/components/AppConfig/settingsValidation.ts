@@ -1,7 +1,10 @@
 import { SERVER_SETTING_KEYS, type AppSettings } from '../../api/types';
+import { formatBytes, parseBytes } from '../../utils/bytes';
 import { parseGoDuration } from '../../utils/duration';
 import {
   DEFAULT_DENIED_NAMESPACES,
+  formatDurationMs,
+  formatValue,
   LABEL_KEYS,
   SCALARS,
   type ScalarKey,
@@ -15,28 +18,12 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // A Prometheus/Grafana label name.
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function boundsText(spec: ScalarSpec, format: (n: number) => string): string {
-  if (spec.min !== undefined && spec.max !== undefined) {
-    return `between ${format(spec.min)} and ${format(spec.max)}`;
-  }
-  return spec.min !== undefined ? `at least ${format(spec.min)}` : `at most ${format(spec.max ?? 0)}`;
-}
-
-function durationText(ms: number): string {
-  if (ms >= 3_600_000 && ms % 3_600_000 === 0) {
-    return `${ms / 3_600_000}h`;
-  }
-  if (ms > 60_000 && ms % 60_000 === 0) {
-    return `${ms / 60_000}m`;
-  }
-  if (ms >= 1000 && ms % 1000 === 0) {
-    return `${ms / 1000}s`;
-  }
-  return `${ms}ms`;
+function boundsText(spec: ScalarSpec): string {
+  return `between ${formatValue(spec.kind, spec.min)} and ${formatValue(spec.kind, spec.max)}`;
 }
 
 function outOfBounds(spec: ScalarSpec, n: number): boolean {
-  return (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max);
+  return n < spec.min || n > spec.max;
 }
 
 /** Checks one scalar's text; undefined when it is valid (empty is valid: the default). */
@@ -46,23 +33,26 @@ export function validateScalar(spec: ScalarSpec, text: string): string | undefin
     return undefined;
   }
   switch (spec.kind) {
-    case 'path':
-      return v.startsWith('/') ? undefined : 'Use an absolute path, starting with /';
     case 'duration': {
       const ms = parseGoDuration(v);
       if (ms === undefined) {
         return 'Not a Go duration: use a number and unit, e.g. 500ms, 2s, 10m, 1h30m';
       }
-      return outOfBounds(spec, ms) ? `Must be ${boundsText(spec, durationText)}` : undefined;
+      return outOfBounds(spec, ms) ? `Must be ${boundsText(spec)}` : undefined;
+    }
+    case 'bytes': {
+      const n = parseBytes(v);
+      if (n === undefined) {
+        return 'Not a size: use bytes or a number with KiB, MiB or GiB, e.g. 16 MiB';
+      }
+      return outOfBounds(spec, n) ? `Must be ${boundsText(spec)}` : undefined;
     }
     case 'int': {
       if (!/^\d+$/.test(v)) {
         return 'Must be a whole number';
       }
-      return outOfBounds(spec, Number(v)) ? `Must be ${boundsText(spec, String)}` : undefined;
+      return outOfBounds(spec, Number(v)) ? `Must be ${boundsText(spec)}` : undefined;
     }
-    default:
-      return undefined;
   }
 }
 
@@ -84,7 +74,7 @@ export function validateSettings(form: SettingsForm): SettingsErrors {
     const window = effectiveMs(form, 'sampleWindow') ?? 0;
     const timeout = effectiveMs(form, 'captureTimeout') ?? 0;
     if (timeout <= window) {
-      errors.captureTimeout = `Must be longer than the sample window (${durationText(window)})`;
+      errors.captureTimeout = `Must be longer than the sample window (${formatDurationMs(window)})`;
     }
   }
   // A cluster name and a namespace are both DNS-1123 labels.
@@ -125,6 +115,14 @@ export function settingsFromForm(form: SettingsForm, previous: Record<string, un
     delete out[spec.key];
     const v = form.scalars[spec.key].trim();
     if (v === '' || v === spec.defaultValue) {
+      continue;
+    }
+    if (spec.kind === 'bytes') {
+      // jsonData keeps sizes as numbers of bytes; the form shows them in units.
+      const n = parseBytes(v);
+      if (n !== undefined && formatBytes(n) !== spec.defaultValue) {
+        out[spec.key] = n;
+      }
       continue;
     }
     out[spec.key] = spec.kind === 'int' ? Number(v) : v;
