@@ -1,7 +1,7 @@
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, FilterInput, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
+import { Alert, Box, FilterInput, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import { getCapture } from '../api/client';
 import type { CaptureDetail } from '../api/types';
 import { AlertInfo } from '../components/capture/AlertInfo';
@@ -110,9 +110,11 @@ function CapturePage() {
             <section id={STACKS_ANCHOR} aria-label="Thread stacks" tabIndex={-1}>
               <Stack direction="column" gap={2}>
                 <Stack direction="row" alignItems="center" gap={2}>
-                  <Text element="h3" variant="h5">
-                    Thread stacks
-                  </Text>
+                  <Box shrink={0}>
+                    <Text element="h3" variant="h5">
+                      Thread stacks
+                    </Text>
+                  </Box>
                   <FilterInput
                     placeholder="Search thread names and stack frames"
                     value={query}

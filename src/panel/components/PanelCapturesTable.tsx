@@ -74,7 +74,7 @@ export function PanelCapturesTable({ captures, width, timeZone }: Props) {
               )}
               <tr data-testid="capture-row" title={narrow ? where : undefined}>
                 <td className={styles.cell}>
-                  <TextLink href={locationUtil.assureBaseUrl(capturePath(c.id))} inline={false}>
+                  <TextLink href={locationUtil.assureBaseUrl(capturePath(c.id))} inline={false} variant="bodySmall">
                     <span title={formatTime(c.createdAt)}>{time}</span>
                   </TextLink>
                 </td>

@@ -29,11 +29,10 @@ export function PanelResultCell({ capture: c, clock }: Props) {
     const next = nextAllowedText(c, clock);
     return (
       <td className={styles.cell} title={c.error}>
-        <span className={cx(styles.line, c.status === 'failed' ? styles.error : styles.warning)}>
-          <span className={styles.shrink} data-testid="reason">
-            {reasonText(c, { time: clock, dropTarget: true })}
-          </span>
-          {next && <span className={styles.keep}>&nbsp;· {next}</span>}
+        {/* The next allowed time leads: it is what a reader acts on, and the cut falls on the reason. */}
+        <span className={cx(styles.shrink, c.status === 'failed' ? styles.error : styles.warning)}>
+          {next && <span>{next} · </span>}
+          <span data-testid="reason">{reasonText(c, { time: clock, dropTarget: true })}</span>
         </span>
       </td>
     );

@@ -32,7 +32,7 @@ export const getPanelTableStyles = (theme: GrafanaTheme2) => ({
     },
   }),
   timeCol: css({ width: '72px' }),
-  nodeCol: css({ width: '18%' }),
+  nodeCol: css({ width: '76px' }),
   statusCol: css({ width: '96px' }),
   iconCol: css({ width: '32px' }),
   dayRow: css({
