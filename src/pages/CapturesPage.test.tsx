@@ -58,7 +58,7 @@ describe('CapturesPage', () => {
     expect(link).toHaveAttribute('href', '/a/seed-stackcapture-app/captures/3');
   });
 
-  it('keeps Time and Node on one line and gives Status only the room of its badge', async () => {
+  it('keeps Time, Node and the pod on one line and gives Status only the room of its badge', async () => {
     renderPage();
     const rows = await screen.findAllByRole('row');
     const headers = within(rows[0]).getAllByRole('columnheader');
@@ -67,6 +67,9 @@ describe('CapturesPage', () => {
     for (const row of rows.slice(1)) {
       expect(getComputedStyle(cell(row, 'Time').firstElementChild as HTMLElement).whiteSpace).toBe('nowrap');
       expect(getComputedStyle(cell(row, 'Node').firstElementChild as HTMLElement).whiteSpace).toBe('nowrap');
+      const pod = within(cell(row, 'Pod / container')).getByText(/^checkout-7d9f8c6b5-x2x4q/);
+      expect(getComputedStyle(pod).whiteSpace).toBe('nowrap');
+      expect(pod).toHaveAttribute('title', pod.textContent);
     }
     // Time, Node and Status do not grow; the pod and the top thread or reason take the rest.
     for (const name of ['Time', 'Node', 'Status']) {

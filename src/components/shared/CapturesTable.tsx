@@ -34,7 +34,9 @@ export function CapturesTable({ captures }: Props) {
         header: 'Pod / container',
         cell: ({ row: { original: c } }) => (
           <Stack direction="column" gap={0}>
-            <Text>{podContainer(c.pod, c.container)}</Text>
+            <span className={styles.pod} title={podContainer(c.pod, c.container)}>
+              {podContainer(c.pod, c.container)}
+            </span>
             <Text variant="bodySmall" color="secondary">
               {c.namespace}
             </Text>
@@ -76,6 +78,14 @@ export function CapturesTable({ captures }: Props) {
 
 const getStyles = (_theme: GrafanaTheme2) => ({
   nowrap: css({
+    whiteSpace: 'nowrap',
+  }),
+  // Pod names break badly at their hyphens: one line, cut with the full name on hover when very long.
+  pod: css({
+    display: 'block',
+    maxWidth: '40ch',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
   }),
 });
