@@ -216,6 +216,38 @@ describe('CapturePage', () => {
     });
   });
 
+  it('gives each JVM of a capture its own ranked list, anchors and deadlock links, and one truncation warning', async () => {
+    const detail = detailDone();
+    const first = detail.processes[0];
+    const second = {
+      ...first,
+      pid: 77,
+      container: 'sidecar',
+      threadCount: 3,
+      truncated: true,
+      error: 'output cut at 65536 bytes (maxOutputBytes): the thread dump is incomplete',
+      threads: first.threads.filter((t) => t.name.startsWith('deadlock') || t.name === 'main'),
+    };
+    renderCapture({ ...detail, processes: [first, second] });
+    await screen.findAllByTestId('thread-card');
+    const lists = screen.getAllByTestId('busiest-threads');
+    expect(lists).toHaveLength(2);
+    expect(within(lists[0]).getByText(/top 8 of 37 threads by CPU · PID 1 in app/)).toBeInTheDocument();
+    expect(within(lists[1]).getByText(/top 2 of 3 threads by CPU · PID 77 in sidecar/)).toBeInTheDocument();
+    // Every link of the page leads to one card, and no two cards share an id.
+    const ids = screen.getAllByTestId('thread-card').map((c) => c.closest('[id]')?.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const [, secondDeadlock] = screen.getAllByTestId('deadlock');
+    const link = within(secondDeadlock).getByRole('link', { name: 'deadlock-1' });
+    expect(link).toHaveAttribute('href', '#thread-1-1');
+    expect(document.getElementById('thread-1-1')).toHaveTextContent('deadlock-1');
+    // The second JVM is cut; the page says so once, naming which JVM.
+    expect(screen.getAllByText('Output truncated')).toHaveLength(1);
+    expect(
+      screen.getByText('PID 77 in sidecar: output cut at 64 KiB (maxOutputBytes): the thread dump is incomplete')
+    ).toBeInTheDocument();
+  });
+
   it('shows why a capture failed', async () => {
     renderCapture(detailFailed());
     expect(await screen.findByText('Capture failed')).toBeInTheDocument();
