@@ -1,16 +1,21 @@
-import React, { useEffect, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, FilterInput, LoadingPlaceholder, Stack } from '@grafana/ui';
+import { Alert, Box, FilterInput, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import { getCapture } from '../api/client';
 import type { CaptureDetail } from '../api/types';
 import { AlertInfo } from '../components/capture/AlertInfo';
 import { CaptureHeader } from '../components/capture/CaptureHeader';
 import { CaptureOutcome } from '../components/capture/CaptureOutcome';
+import { BusiestThreads } from '../components/capture/BusiestThreads';
+import { DeadlockSection } from '../components/capture/DeadlockSection';
 import { ProcessView } from '../components/capture/ProcessView';
+import { parseThreadAnchor, rankThreads, threadAnchor } from '../utils/ranking';
 
 // How often an unfinished capture is re-read.
 const POLL_MS = 2000;
+// The id of the section with every thread card.
+const STACKS_ANCHOR = 'thread-stacks';
 
 /** One capture's permalink page. */
 function CapturePage() {
@@ -19,6 +24,8 @@ function CapturePage() {
   const validId = Number.isInteger(captureId) && captureId > 0;
   const [loaded, setLoaded] = useState<{ id: number; capture?: CaptureDetail; error?: string } | undefined>();
   const [query, setQuery] = useState('');
+  // The card the user last jumped to; a counter, so jumping to the same card again scrolls again.
+  const [jump, setJump] = useState<{ anchor: string; n: number } | undefined>();
 
   useEffect(() => {
     if (!validId) {
@@ -49,6 +56,22 @@ function CapturePage() {
   const current = loaded?.id === captureId ? loaded : undefined;
   const capture = current?.capture;
   const error = validId ? current?.error : `"${id}" is not a capture id`;
+  const ranked = useMemo(() => (capture?.processes ?? []).map((p) => rankThreads(p.threads ?? [])), [capture]);
+  const jumped = jump ? parseThreadAnchor(jump.anchor) : undefined;
+
+  // A search could hide the card: jumping clears it, then scrolls once the card is rendered.
+  const onJump = useCallback((anchor: string) => {
+    setQuery('');
+    setJump((j) => ({ anchor, n: (j?.n ?? 0) + 1 }));
+  }, []);
+  useEffect(() => {
+    if (!jump) {
+      return;
+    }
+    const target = document.getElementById(jump.anchor);
+    target?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
+    target?.focus({ preventScroll: true });
+  }, [jump]);
 
   return (
     <PluginPage pageNav={{ text: `Capture ${id}` }}>
@@ -61,19 +84,57 @@ function CapturePage() {
       {capture && (
         <Stack direction="column" gap={2}>
           <CaptureHeader capture={capture} />
-          <CaptureOutcome capture={capture} />
           {capture.alert && <AlertInfo alert={capture.alert} />}
-          {capture.processes.length > 0 && (
-            <FilterInput
-              placeholder="Search thread names and stack frames"
-              value={query}
-              onChange={setQuery}
-              escapeRegex={false}
-            />
-          )}
-          {capture.processes.map((p) => (
-            <ProcessView key={`${p.container ?? ''}-${p.pid}`} process={p} query={query} />
+          <CaptureOutcome capture={capture} />
+          {capture.processes.map((p, i) => (
+            <Stack key={`answer-${i}`} direction="column" gap={1}>
+              <BusiestThreads
+                process={p}
+                processIndex={i}
+                ranked={ranked[i]}
+                onJump={onJump}
+                stacksAnchor={STACKS_ANCHOR}
+              />
+              <DeadlockSection
+                deadlocks={p.deadlocks ?? []}
+                anchorOf={(name) => {
+                  const hit = ranked[i].find((r) => r.thread.name === name);
+                  return hit && threadAnchor(i, hit.rank);
+                }}
+                onJump={onJump}
+                storedThreads={ranked[i].length}
+              />
+            </Stack>
           ))}
+          {capture.processes.length > 0 && (
+            <section id={STACKS_ANCHOR} aria-label="Thread stacks" tabIndex={-1}>
+              <Stack direction="column" gap={2}>
+                <Stack direction="row" alignItems="center" gap={2}>
+                  <Box shrink={0}>
+                    <Text element="h3" variant="h5">
+                      Thread stacks
+                    </Text>
+                  </Box>
+                  <FilterInput
+                    placeholder="Search thread names and stack frames"
+                    value={query}
+                    onChange={setQuery}
+                    escapeRegex={false}
+                  />
+                </Stack>
+                {capture.processes.map((p, i) => (
+                  <ProcessView
+                    key={`${p.container ?? ''}-${p.pid}-${i}`}
+                    process={p}
+                    processIndex={i}
+                    ranked={ranked[i]}
+                    query={query}
+                    revealRank={jumped?.processIndex === i ? jumped.rank : undefined}
+                  />
+                ))}
+              </Stack>
+            </section>
+          )}
         </Stack>
       )}
     </PluginPage>

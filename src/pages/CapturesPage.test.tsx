@@ -58,6 +58,33 @@ describe('CapturesPage', () => {
     expect(link).toHaveAttribute('href', '/a/seed-stackcapture-app/captures/3');
   });
 
+  it('keeps Time, Node and the pod on one line and gives Status only the room of its badge', async () => {
+    renderPage();
+    const rows = await screen.findAllByRole('row');
+    const headers = within(rows[0]).getAllByRole('columnheader');
+    const column = (name: string) => headers.findIndex((h) => h.textContent === name);
+    const cell = (row: HTMLElement, name: string) => within(row).getAllByRole('cell')[column(name)];
+    for (const row of rows.slice(1)) {
+      expect(getComputedStyle(cell(row, 'Time').firstElementChild as HTMLElement).whiteSpace).toBe('nowrap');
+      expect(getComputedStyle(cell(row, 'Node').firstElementChild as HTMLElement).whiteSpace).toBe('nowrap');
+      const pod = within(cell(row, 'Pod / container')).getByText(/^checkout-7d9f8c6b5-x2x4q/);
+      expect(getComputedStyle(pod).whiteSpace).toBe('nowrap');
+      expect(pod).toHaveAttribute('title', pod.textContent);
+    }
+    // Time, Node and Status do not grow; the pod and the top thread or reason take the rest.
+    for (const name of ['Time', 'Node', 'Status']) {
+      expect(getComputedStyle(headers[column(name)]).width).toBe('0px');
+    }
+    expect(getComputedStyle(headers[column('Top thread or reason')]).width).not.toBe('0px');
+    // A reason sits beside the badge's column, not in it, and says the next allowed time once.
+    const skipped = rows[4];
+    expect(within(cell(skipped, 'Status')).getByText('skipped')).toBeInTheDocument();
+    expect(cell(skipped, 'Status')).not.toHaveTextContent(/cooldown/);
+    expect(cell(skipped, 'Top thread or reason')).toHaveTextContent(
+      'cooldown: shop/checkout-7d9f8c6b5-x2x4q/app was captured at 2026-11-22 10:33:25 (next capture allowed 2026-11-22 10:43:26)'
+    );
+  });
+
   it('asks for a time range and 50 rows, then pages with nextCursor', async () => {
     renderPage();
     await screen.findAllByRole('row');

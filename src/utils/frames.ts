@@ -29,3 +29,8 @@ export function frameRuns(frames: Frame[]): FrameRun[] {
   });
   return runs;
 }
+
+/** The first frame of the application's own code, the line that says where in their code a thread is. */
+export function topAppFrame(frames: Frame[] | undefined): Frame | undefined {
+  return (frames ?? []).find((f) => !isJdkFrame(f));
+}

@@ -1,6 +1,6 @@
 import React from 'react';
 import { dateTimeFormat } from '@grafana/data';
-import { Card, LinkButton, Text } from '@grafana/ui';
+import { Box, LinkButton, Stack, Text } from '@grafana/ui';
 import type { CaptureAlert } from '../../api/types';
 import { relativeIfSameHost } from '../../utils/urls';
 
@@ -14,7 +14,7 @@ function formatValues(values: Record<string, number>): string {
     .join(', ');
 }
 
-/** The alert that triggered the capture, with links to its panel and rule. */
+/** The alert that triggered the capture, on one line, with links to its panel and rule. */
 export function AlertInfo({ alert }: Props) {
   // Links only to http(s) targets: the URLs come from the alert, i.e. from whoever wrote the rule.
   const panelOnlyHref = relativeIfSameHost(alert.panelURL);
@@ -22,33 +22,35 @@ export function AlertInfo({ alert }: Props) {
   const ruleHref = relativeIfSameHost(alert.generatorURL);
   const started = alert.startsAt ? Date.parse(alert.startsAt) : NaN;
   return (
-    <Card>
-      <Card.Heading>Alert: {alert.alertname}</Card.Heading>
-      {alert.summary && (
-        <Card.Description>
-          <Text>{alert.summary}</Text>
-        </Card.Description>
-      )}
-      <Card.Meta>
-        {[
-          !Number.isNaN(started) && <span key="startsAt">Started {dateTimeFormat(started)}</span>,
-          alert.values && Object.keys(alert.values).length > 0 && (
-            <span key="values">Values {formatValues(alert.values)}</span>
-          ),
-        ]}
-      </Card.Meta>
-      <Card.Actions>
-        {panelHref && (
-          <LinkButton variant="secondary" icon="apps" href={panelHref}>
-            {panelOnlyHref ? 'Dashboard panel' : 'Dashboard'}
-          </LinkButton>
+    <Box padding={1} borderColor="weak" borderStyle="solid" borderRadius="default">
+      <Stack direction="row" alignItems="center" wrap="wrap" gap={1}>
+        <Text weight="bold">Alert: {alert.alertname}</Text>
+        {alert.summary && <Text>{alert.summary}</Text>}
+        {!Number.isNaN(started) && (
+          <Text color="secondary" variant="bodySmall">
+            Started {dateTimeFormat(started)}
+          </Text>
         )}
-        {ruleHref && (
-          <LinkButton variant="secondary" icon="bell" href={ruleHref}>
-            Alert rule
-          </LinkButton>
+        {alert.values && Object.keys(alert.values).length > 0 && (
+          <Text color="secondary" variant="bodySmall">
+            Values {formatValues(alert.values)}
+          </Text>
         )}
-      </Card.Actions>
-    </Card>
+        {(panelHref || ruleHref) && (
+          <Stack direction="row" gap={1} flex={1} justifyContent="flex-end">
+            {panelHref && (
+              <LinkButton size="sm" variant="secondary" icon="apps" href={panelHref}>
+                {panelOnlyHref ? 'Dashboard panel' : 'Dashboard'}
+              </LinkButton>
+            )}
+            {ruleHref && (
+              <LinkButton size="sm" variant="secondary" icon="bell" href={ruleHref}>
+                Alert rule
+              </LinkButton>
+            )}
+          </Stack>
+        )}
+      </Stack>
+    </Box>
   );
 }

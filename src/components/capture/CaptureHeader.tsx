@@ -12,36 +12,37 @@ interface Props {
   capture: CaptureDetail;
 }
 
-/** Where and when the capture ran, with the download and copy-link actions. */
+/**
+ * Where and when the capture ran, with the download and copy-link actions, in two lines: the
+ * busiest threads below must fit above the fold. The JVM is said once, with its stacks.
+ */
 export function CaptureHeader({ capture }: Props) {
-  const jvm = capture.processes.find((p) => p.jvm)?.jvm;
   const permalink = `${window.location.origin}${config.appSubUrl ?? ''}${capturePath(capture.id)}`;
   return (
-    <Stack direction="column" gap={1}>
+    <Stack direction="column" gap={0.5}>
       <Stack direction="row" alignItems="center" wrap="wrap" gap={1}>
-        <Text element="h2">{podContainer(capture.pod, capture.container)}</Text>
+        <Text element="h2" variant="h4">
+          {podContainer(capture.pod, capture.container)}
+        </Text>
         <StatusBadge status={capture.status} reason={capture.error} />
+        <Stack direction="row" gap={1} flex={1} justifyContent="flex-end">
+          {capture.processes.length > 0 && (
+            <LinkButton size="sm" variant="secondary" icon="download-alt" href={rawDumpHref(capture.id)} download>
+              Download raw dump
+            </LinkButton>
+          )}
+          <ClipboardButton size="sm" variant="secondary" icon="link" getText={() => permalink}>
+            Copy link
+          </ClipboardButton>
+        </Stack>
       </Stack>
-      <Text color="secondary">
+      <Text color="secondary" variant="bodySmall">
         {capture.cluster && `cluster ${capture.cluster} · `}namespace {capture.namespace} · node{' '}
-        {capture.node || 'unknown'} · {capture.trigger} capture by {capture.requestedBy || 'unknown'}
-      </Text>
-      <Text color="secondary">
-        Created {formatTime(capture.createdAt)}
-        {capture.finishedAt !== null && ` · finished ${formatTime(capture.finishedAt)}`}
+        {capture.node || 'unknown'} · {capture.trigger} capture by {capture.requestedBy || 'unknown'} · created{' '}
+        {formatTime(capture.createdAt)}
+        {capture.finishedAt !== null && `, finished ${formatTime(capture.finishedAt)}`}
         {capture.windowMs > 0 && ` · sampled over ${formatMs(capture.windowMs)}`}
       </Text>
-      {jvm && <Text color="secondary">JVM {jvm}</Text>}
-      <Stack direction="row" gap={1}>
-        {capture.processes.length > 0 && (
-          <LinkButton variant="secondary" icon="download-alt" href={rawDumpHref(capture.id)} download>
-            Download raw dump
-          </LinkButton>
-        )}
-        <ClipboardButton variant="secondary" icon="link" getText={() => permalink}>
-          Copy link
-        </ClipboardButton>
-      </Stack>
     </Stack>
   );
 }

@@ -2,6 +2,9 @@ import React from 'react';
 import { Alert } from '@grafana/ui';
 import type { CaptureDetail } from '../../api/types';
 import { formatTime } from '../../utils/format';
+import { humanizeByteCounts } from '../../utils/humanBytes';
+import { reasonText } from '../../utils/reason';
+import { TruncationWarning } from './TruncationWarning';
 
 interface Props {
   capture: CaptureDetail;
@@ -13,13 +16,14 @@ export function CaptureOutcome({ capture }: Props) {
     case 'failed':
       return (
         <Alert severity="error" title="Capture failed">
-          {capture.error || 'No reason was recorded.'}
+          {humanizeByteCounts(capture.error) || 'No reason was recorded.'}
         </Alert>
       );
     case 'skipped':
       return (
         <Alert severity="warning" title="Capture skipped">
-          <div>{capture.error || 'No reason was recorded.'}</div>
+          {/* The reason's own "next capture allowed after" is the line below, said once. */}
+          <div>{reasonText(capture, { time: formatTime }) || 'No reason was recorded.'}</div>
           {capture.nextAllowedAt !== null && (
             <div>
               <strong>Next capture allowed after {formatTime(capture.nextAllowedAt)}</strong>
@@ -35,10 +39,6 @@ export function CaptureOutcome({ capture }: Props) {
         </Alert>
       );
     default:
-      return capture.truncated ? (
-        <Alert severity="warning" title="Output truncated">
-          The probe&apos;s output reached the size limit (maxOutputBytes): some threads or stacks may be missing.
-        </Alert>
-      ) : null;
+      return <TruncationWarning capture={capture} />;
   }
 }

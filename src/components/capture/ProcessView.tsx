@@ -1,43 +1,45 @@
 import React from 'react';
 import { Alert, Stack, Text } from '@grafana/ui';
 import type { Process } from '../../api/types';
-import { formatMs } from '../../utils/duration';
-import { formatCpu } from '../../utils/format';
-import { DeadlockSection } from './DeadlockSection';
+import type { RankedThread } from '../../utils/ranking';
 import { ThreadList } from './ThreadList';
 
 interface Props {
   process: Process;
+  processIndex: number;
+  ranked: RankedThread[];
   query: string;
+  /** A rank whose card must be rendered, e.g. after a jump to it. */
+  revealRank?: number;
 }
 
-/** One JVM of the capture: its summary, warnings, deadlocks and ranked threads. */
-export function ProcessView({ process, query }: Props) {
+/** One JVM's stacks: what it is (said once on the page) and its thread cards, busiest first. */
+export function ProcessView({ process, processIndex, ranked, query, revealRank }: Props) {
   return (
-    <Stack direction="column" gap={2}>
-      <Stack direction="column" gap={0.5}>
-        <Text element="h3">
+    <Stack direction="column" gap={1}>
+      <Stack direction="column" gap={0}>
+        <Text element="h4">
           PID {process.pid}
-          {process.container ? ` in ${process.container}` : ''}
+          {process.container ? ` in ${process.container}` : ''} · {process.threadCount} threads
+          {process.dumpSource && ` · dump via ${process.dumpSource}`}
         </Text>
-        {process.jvm && <Text color="secondary">{process.jvm}</Text>}
+        {process.jvm && (
+          <Text color="secondary" variant="bodySmall">
+            JVM {process.jvm}
+          </Text>
+        )}
         {process.command && (
           <Text color="secondary" variant="code" truncate>
             {process.command}
           </Text>
         )}
-        <Text color="secondary" variant="bodySmall">
-          {formatCpu(process.cpuPercent)} CPU over {formatMs(process.windowMs)} · {process.threadCount} threads
-          {process.dumpSource && ` · dump via ${process.dumpSource}`}
-        </Text>
       </Stack>
-      {(process.truncated || process.error) && (
-        <Alert severity="warning" title={process.truncated ? 'Thread dump truncated' : 'Incomplete result'}>
-          {process.error || 'The output was cut at the size limit; some threads may be missing.'}
+      {process.error && !process.truncated && (
+        <Alert severity="warning" title="Incomplete result">
+          {process.error}
         </Alert>
       )}
-      <DeadlockSection deadlocks={process.deadlocks ?? []} />
-      <ThreadList threads={process.threads ?? []} query={query} />
+      <ThreadList ranked={ranked} processIndex={processIndex} query={query} revealRank={revealRank} />
     </Stack>
   );
 }

@@ -1,6 +1,6 @@
 import React, { useMemo, useState } from 'react';
 import { Button, Stack, Text } from '@grafana/ui';
-import type { Thread } from '../../api/types';
+import { threadAnchor, type RankedThread } from '../../utils/ranking';
 import { threadMatches } from '../../utils/threadSearch';
 import { ThreadCard } from './ThreadCard';
 
@@ -8,26 +8,23 @@ import { ThreadCard } from './ThreadCard';
 const SLICE = 200;
 
 interface Props {
-  threads: Thread[];
+  ranked: RankedThread[];
+  processIndex: number;
   query: string;
+  /** A rank whose card must be rendered even beyond the current slice. */
+  revealRank?: number;
 }
 
-/** Threads ranked by CPU, busiest first, filtered by the search. */
-export function ThreadList({ threads, query }: Props) {
-  const [shown, setShown] = useState(SLICE);
-  const ranked = useMemo(
-    () =>
-      threads
-        .map((thread, i) => ({ thread, i }))
-        .sort((a, b) => b.thread.cpuPercent - a.thread.cpuPercent || a.i - b.i)
-        .map(({ thread }, i) => ({ thread, rank: i + 1 })),
-    [threads]
-  );
+/** Threads ranked by CPU, busiest first, filtered by the search; each card has its rank's anchor. */
+export function ThreadList({ ranked, processIndex, query, revealRank }: Props) {
+  const [sliceEnd, setSliceEnd] = useState(SLICE);
   const matching = useMemo(() => ranked.filter(({ thread }) => threadMatches(thread, query)), [ranked, query]);
 
   if (matching.length === 0) {
     return <Text color="secondary">{query ? `No thread matches “${query}”.` : 'No threads.'}</Text>;
   }
+  const revealAt = revealRank === undefined ? -1 : matching.findIndex((r) => r.rank === revealRank);
+  const shown = Math.max(sliceEnd, revealAt + 1);
   return (
     <Stack direction="column" gap={1}>
       {query && (
@@ -36,10 +33,10 @@ export function ThreadList({ threads, query }: Props) {
         </Text>
       )}
       {matching.slice(0, shown).map(({ thread, rank }) => (
-        <ThreadCard key={`${thread.nid}-${rank}`} thread={thread} rank={rank} query={query} />
+        <ThreadCard key={rank} anchor={threadAnchor(processIndex, rank)} thread={thread} rank={rank} query={query} />
       ))}
       {matching.length > shown && (
-        <Button variant="secondary" onClick={() => setShown(shown + SLICE)}>
+        <Button variant="secondary" onClick={() => setSliceEnd(shown + SLICE)}>
           Show {Math.min(SLICE, matching.length - shown)} more of {matching.length - shown} threads
         </Button>
       )}

@@ -1,6 +1,7 @@
 import React, { useMemo } from 'react';
-import { locationUtil } from '@grafana/data';
-import { InteractiveTable, Stack, Text, TextLink, type Column } from '@grafana/ui';
+import { locationUtil, type GrafanaTheme2 } from '@grafana/data';
+import { css } from '@emotion/css';
+import { InteractiveTable, Stack, Text, TextLink, useStyles2, type Column } from '@grafana/ui';
 import type { CaptureSummary } from '../../api/types';
 import { capturePath } from '../../constants';
 import { formatCpu, formatTime, podContainer } from '../../utils/format';
@@ -11,17 +12,21 @@ interface Props {
   captures: CaptureSummary[];
 }
 
-/** Captures newest first; the time links to the capture's page. */
+/** The captures page's table, newest first; the time links to the capture's page. Time, node and status keep one line. */
 export function CapturesTable({ captures }: Props) {
+  const styles = useStyles2(getStyles);
   const columns = useMemo<Array<Column<CaptureSummary>>>(
     () => [
       {
         id: 'createdAt',
         header: 'Time',
+        disableGrow: true,
         cell: ({ row: { original: c } }) => (
-          <TextLink href={locationUtil.assureBaseUrl(capturePath(c.id))} inline={false}>
-            {formatTime(c.createdAt)}
-          </TextLink>
+          <span className={styles.nowrap}>
+            <TextLink href={locationUtil.assureBaseUrl(capturePath(c.id))} inline={false}>
+              {formatTime(c.createdAt)}
+            </TextLink>
+          </span>
         ),
       },
       {
@@ -29,22 +34,32 @@ export function CapturesTable({ captures }: Props) {
         header: 'Pod / container',
         cell: ({ row: { original: c } }) => (
           <Stack direction="column" gap={0}>
-            <Text>{podContainer(c.pod, c.container)}</Text>
+            <span className={styles.pod} title={podContainer(c.pod, c.container)}>
+              {podContainer(c.pod, c.container)}
+            </span>
             <Text variant="bodySmall" color="secondary">
               {c.namespace}
             </Text>
           </Stack>
         ),
       },
-      { id: 'node', header: 'Node', cell: ({ row: { original: c } }) => <Text>{c.node || '—'}</Text> },
+      {
+        id: 'node',
+        header: 'Node',
+        disableGrow: true,
+        cell: ({ row: { original: c } }) => <span className={styles.nowrap}>{c.node || '—'}</span>,
+      },
       {
         id: 'topThread',
-        header: 'Top thread',
+        // A capture has a top thread or a reason, never both: they share the column that grows.
+        header: 'Top thread or reason',
         cell: ({ row: { original: c } }) =>
           c.topThread ? (
             <Text>
               {c.topThread.name} <Text color="secondary">{formatCpu(c.topThread.cpuPercent)}</Text>
             </Text>
+          ) : c.status === 'failed' || c.status === 'skipped' ? (
+            <CaptureReason capture={c} />
           ) : (
             <Text color="secondary">—</Text>
           ),
@@ -52,15 +67,25 @@ export function CapturesTable({ captures }: Props) {
       {
         id: 'status',
         header: 'Status',
-        cell: ({ row: { original: c } }) => (
-          <Stack direction="column" gap={0.5} alignItems="flex-start">
-            <StatusBadge status={c.status} reason={c.error} />
-            <CaptureReason capture={c} />
-          </Stack>
-        ),
+        disableGrow: true,
+        cell: ({ row: { original: c } }) => <StatusBadge status={c.status} reason={c.error} />,
       },
     ],
-    []
+    [styles]
   );
   return <InteractiveTable columns={columns} data={captures} getRowId={(c) => String(c.id)} />;
 }
+
+const getStyles = (_theme: GrafanaTheme2) => ({
+  nowrap: css({
+    whiteSpace: 'nowrap',
+  }),
+  // Pod names break badly at their hyphens: one line, cut with the full name on hover when very long.
+  pod: css({
+    display: 'block',
+    maxWidth: '40ch',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  }),
+});

@@ -5,9 +5,9 @@ import { locationService, RefreshEvent } from '@grafana/runtime';
 import { Alert, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import { listCaptures } from '../../api/client';
 import type { CaptureQuery, CaptureSummary } from '../../api/types';
-import { CapturesTable } from '../../components/shared/CapturesTable';
 import type { PanelOptions } from '../types';
 import { ConnectContactPointHelp } from './ConnectContactPointHelp';
+import { PanelCapturesTable } from './PanelCapturesTable';
 
 type State = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'loaded'; captures: CaptureSummary[] };
 
@@ -31,6 +31,7 @@ export function StackCapturesPanel({
   options,
   data,
   timeRange,
+  timeZone,
   replaceVariables,
   renderCounter,
   eventBus,
@@ -89,7 +90,7 @@ export function StackCapturesPanel({
   } else if (state.captures.length === 0) {
     body = <ConnectContactPointHelp />;
   } else {
-    body = <CapturesTable captures={state.captures} />;
+    body = <PanelCapturesTable captures={state.captures} width={width} timeZone={timeZone} />;
   }
 
   return (
