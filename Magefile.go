@@ -5,6 +5,7 @@ package main
 
 import (
 	"archive/zip"
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/build"
@@ -137,18 +139,54 @@ func zipDir(dir, prefix, out string) error {
 
 // Test runs every test: Go (with the race detector, real JVMs, real SQLite, Kubernetes' exec
 // server in process), the integration tier (a real kube-apiserver with kwok) and the frontend
-// (typecheck, lint, Jest, production build), then each fuzz target briefly.
+// (typecheck, lint, Jest, production build), the linter, and each fuzz target briefly.
 //
-// Every stage runs even when an earlier one failed, so one run shows every failure; the
-// command fails if any stage did.
+// The stages run in four lanes at once, each lane's output printed as one block when it ends:
+// much of a serial run's time is spent waiting (module and npm downloads, sampling windows,
+// JVM start-ups), which another lane's compiling fills. Every lane runs even when another
+// failed, so one run shows every failure; the command fails if any lane did.
 func Test() error {
-	var failed []error
-	for _, stage := range []func() error{SystemDeps, Lint, TestGo, TestIntegration, TestFrontend, Fuzz} {
-		if err := stage(); err != nil {
-			fmt.Println("FAILED:", err)
-			failed = append(failed, err)
-		}
+	if err := SystemDeps(); err != nil {
+		return err
 	}
+	lanes := []struct {
+		name   string
+		stages []func(io.Writer) error
+	}{
+		{"lint and fuzz", []func(io.Writer) error{lint, fuzz}},
+		{"go tests", []func(io.Writer) error{testGo}},
+		{"integration tier", []func(io.Writer) error{testIntegration}},
+		{"frontend", []func(io.Writer) error{testFrontend}},
+	}
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex // one lane's block at a time on stdout
+		failed []error
+	)
+	start := time.Now()
+	for _, lane := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out bytes.Buffer
+			var err error
+			for _, stage := range lane.stages {
+				if err = stage(&out); err != nil {
+					break
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Printf("==== %s (ended at %s)\n", lane.name, time.Since(start).Round(time.Second))
+			_, _ = os.Stdout.Write(out.Bytes())
+			if err != nil {
+				fmt.Printf("FAILED: %s: %v\n", lane.name, err)
+				failed = append(failed, fmt.Errorf("%s: %w", lane.name, err))
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("==== all lanes ended after %s\n", time.Since(start).Round(time.Second))
 	return errors.Join(failed...)
 }
 
@@ -185,27 +223,35 @@ const golangciLint = "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.
 
 // Lint runs golangci-lint with .golangci.yml over every Go package, the integration tier included.
 // --allow-parallel-runners: another checkout's lint on the same machine must not fail this one.
-func Lint() error {
-	return run("go", "run", golangciLint, "run", "--allow-parallel-runners", "./...")
+func Lint() error { return lint(os.Stdout) }
+
+func lint(out io.Writer) error {
+	return runTo(out, "go", "run", golangciLint, "run", "--allow-parallel-runners", "./...")
 }
 
 // TestGo runs the Go tests with the race detector (go vet's checks run in Lint, as govet).
-func TestGo() error {
-	return run("go", "test", "-race", "-count=1", "-timeout", "20m", "./...")
+func TestGo() error { return testGo(os.Stdout) }
+
+func testGo(out io.Writer) error {
+	return runTo(out, "go", "test", "-race", "-count=1", "-timeout", "25m", "./...")
 }
 
 // TestIntegration runs test/integration (build tag integration): captures through a real
 // kube-apiserver, etcd and kwok on 127.0.0.1 with the shipped RBAC, plus the exec round-trip
 // benchmark. The first run builds the three programs from the Go module proxy into
 // ${XDG_CACHE_HOME:-~/.cache}/stackcapture-integration (minutes); later runs reuse them.
-func TestIntegration() error {
-	return run("go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "15m", "-v",
+func TestIntegration() error { return testIntegration(os.Stdout) }
+
+func testIntegration(out io.Writer) error {
+	return runTo(out, "go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "15m", "-v",
 		"-bench", "ExecRoundTrip", "-benchtime", "40x", "./test/integration/")
 }
 
 // TestFrontend typechecks, lints, tests and builds the frontend from a clean install.
-func TestFrontend() error {
-	if err := npmInstall(); err != nil {
+func TestFrontend() error { return testFrontend(os.Stdout) }
+
+func testFrontend(out io.Writer) error {
+	if err := runTo(out, "npm", "ci", "--no-audit", "--no-fund"); err != nil {
 		return err
 	}
 	for _, args := range [][]string{
@@ -214,7 +260,7 @@ func TestFrontend() error {
 		{"npm", "run", "test:ci"},
 		{"npm", "run", "build"},
 	} {
-		if err := run(args[0], args[1:]...); err != nil {
+		if err := runTo(out, args[0], args[1:]...); err != nil {
 			return err
 		}
 	}
@@ -231,29 +277,37 @@ func npmInstall() error {
 
 // Fuzz runs each Go fuzz target for 10 s, one after the other (CI's short run; for a long
 // one: go test ./pkg/jvm -run '^$' -fuzz '^FuzzParseThreadDump$' -fuzztime 10m).
-func Fuzz() error {
+func Fuzz() error { return fuzz(os.Stdout) }
+
+func fuzz(out io.Writer) error {
 	for _, target := range []struct{ pkg, name string }{
 		{"./pkg/alert", "FuzzDecode"},
 		{"./pkg/jvm", "FuzzParseTaskStat"},
 		{"./pkg/jvm", "FuzzParseThreadDump"},
+		{"./pkg/jvm", "FuzzThreadNames"},
+		{"./pkg/jvm", "FuzzMaskSecrets"},
 		{"./pkg/jvm", "FuzzParseProbeOutput"},
+		{"./pkg/jvmheap", "FuzzParseProbeOutput"},
 	} {
-		if err := run("go", "test", target.pkg, "-run", "^$", "-fuzz", "^"+target.name+"$", "-fuzztime", "10s"); err != nil {
+		if err := runTo(out, "go", "test", target.pkg, "-run", "^$", "-fuzz", "^"+target.name+"$", "-fuzztime", "10s"); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// run runs one command with the output shown, and says how long it took: the CI budget is
+// run runs one command with its output on the terminal; see runTo.
+func run(name string, args ...string) error { return runTo(os.Stdout, name, args...) }
+
+// runTo runs one command with its output to out, and says how long it took: the CI budget is
 // read off these lines.
-func run(name string, args ...string) error {
-	fmt.Println("+", name, args)
+func runTo(out io.Writer, name string, args ...string) error {
+	fmt.Fprintln(out, "+", name, args)
 	start := time.Now()
 	cmd := exec.Command(name, args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Stdout, cmd.Stderr = out, out
 	err := cmd.Run()
-	fmt.Printf("+ took %s: %s %v\n", time.Since(start).Round(time.Second), name, args)
+	fmt.Fprintf(out, "+ took %s: %s %v\n", time.Since(start).Round(time.Second), name, args)
 	if err != nil {
 		return fmt.Errorf("%s %v: %w", name, args, err)
 	}
