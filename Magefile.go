@@ -280,6 +280,22 @@ func testFrontend(out io.Writer) error {
 	return nil
 }
 
+// TestGrafana13 runs the frontend's Jest suite against what Grafana 13.2 gives plugins: React 19
+// and @grafana/* 13.2.3, installed from compat/grafana13's own lock with npm ci. The project
+// itself builds against the oldest supported Grafana (12.4); this shows the newest works too.
+// Not part of Test: the second install and run take about 4 minutes on the shared machine.
+func TestGrafana13() error {
+	if _, err := os.Stat("node_modules"); err != nil {
+		if err := npmInstall(); err != nil {
+			return err
+		}
+	}
+	if err := run("npm", "ci", "--prefix", "compat/grafana13", "--no-audit", "--no-fund"); err != nil {
+		return err
+	}
+	return run("npx", "jest", "-c", "compat/grafana13/jest.config.js", "--maxWorkers", "2")
+}
+
 // npmInstall installs exactly what package-lock.json records, the ecosystem's way: `npm ci`
 // removes node_modules, never writes the lock, and fails loudly when package.json and the lock
 // disagree. The lock lists every platform's optional @swc/core binary, as the registry serves
