@@ -17,6 +17,9 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/seed/stackcapture/pkg/plugin"
+	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 )
 
 // Regenerating the recorded files (never the chart's code, only its value paths):
@@ -293,6 +296,7 @@ func TestValuesInstallThePlugin(t *testing.T) {
 // reads (server-level configuration).
 var serverSettingKeys = []string{
 	"database_path", "clusters", "allow_exec_credentials", "per_node_limit", "global_limit",
+	"max_database_bytes", "min_cooldown",
 }
 
 // TestValuesConfigureThePlugin: the server-level section, the service account, the token,
@@ -307,7 +311,17 @@ func TestValuesConfigureThePlugin(t *testing.T) {
 	clusters := strings.Split(fmt.Sprint(section["clusters"]), ",")
 	keys := slices.Clone(serverSettingKeys)
 	for _, c := range clusters {
-		keys = append(keys, "cluster_"+c+"_kubeconfig", "cluster_"+c+"_namespaces")
+		keys = append(keys, "cluster_"+c+"_kubeconfig", "cluster_"+c+"_namespaces",
+			"cluster_"+c+"_context", "cluster_"+c+"_api_server")
+	}
+	// The plugin's own parser accepts the section as Grafana hands it over (one environment
+	// variable per key).
+	var environ []string
+	for k, v := range section {
+		environ = append(environ, plugintest.ServerEnv(k, fmt.Sprint(v)))
+	}
+	if _, err := plugin.ParseServerConfig(environ, func() (string, error) { return "/var/lib/grafana", nil }); err != nil {
+		t.Errorf("grafana.ini plugin.%s: the plugin rejects it: %v", pluginID, err)
 	}
 	for k, v := range section {
 		if !slices.Contains(keys, k) {
