@@ -88,7 +88,8 @@ func Package() error {
 	return os.WriteFile(name+".sha1", []byte(hex.EncodeToString(h.Sum(nil))+"\n"), 0o644)
 }
 
-// zipDir writes every file under dir into a zip at out, below the folder prefix.
+// zipDir writes every file under dir into a zip at out, below the folder prefix. Source maps
+// (module.js.map, panel/module.js.map) go in too: Grafana's plugin validator requires them.
 func zipDir(dir, prefix, out string) error {
 	f, err := os.Create(out)
 	if err != nil {
@@ -98,9 +99,6 @@ func zipDir(dir, prefix, out string) error {
 	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
-		}
-		if filepath.Ext(path) == ".map" { // source maps stay out of the release
-			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
@@ -135,6 +133,21 @@ func zipDir(dir, prefix, out string) error {
 		walkErr = err
 	}
 	return walkErr
+}
+
+// Screenshots renders the capture page and the panel from the contract fixtures in Chromium
+// (Debian's chromium package at /usr/bin/chromium, or $CHROMIUM) and writes them to src/img/,
+// where plugin.json and the README show them. test/browser/ holds the page and the driver.
+func Screenshots() error {
+	if _, err := os.Stat("node_modules"); err != nil {
+		if err := npmInstall(); err != nil {
+			return err
+		}
+	}
+	if err := run("npm", "run", "typecheck:browser"); err != nil {
+		return err
+	}
+	return run("npm", "run", "screenshots")
 }
 
 // Test runs every test: Go (with the race detector, real JVMs, real SQLite, Kubernetes' exec
@@ -265,6 +278,22 @@ func testFrontend(out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// TestGrafana13 runs the frontend's Jest suite against what Grafana 13.2 gives plugins: React 19
+// and @grafana/* 13.2.3, installed from compat/grafana13's own lock with npm ci. The project
+// itself builds against the oldest supported Grafana (12.4); this shows the newest works too.
+// Not part of Test: the second install and run take about 4 minutes on the shared machine.
+func TestGrafana13() error {
+	if _, err := os.Stat("node_modules"); err != nil {
+		if err := npmInstall(); err != nil {
+			return err
+		}
+	}
+	if err := run("npm", "ci", "--prefix", "compat/grafana13", "--no-audit", "--no-fund"); err != nil {
+		return err
+	}
+	return run("npx", "jest", "-c", "compat/grafana13/jest.config.js", "--maxWorkers", "2")
 }
 
 // npmInstall installs exactly what package-lock.json records, the ecosystem's way: `npm ci`

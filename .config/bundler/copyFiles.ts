@@ -16,6 +16,8 @@ export const copyFilePatterns = [
   { from: '**/*.json', to: '.' },
   { from: '**/query_help.md', to: '.', noErrorOnMissing: true },
   ...logoPaths.map((logoPath) => ({ from: logoPath, to: logoPath })),
+  // Nested plugins' logos (panel/img/...), which the app's plugin.json does not list.
+  { from: '*/img/*', to: '.', noErrorOnMissing: true },
   ...screenshotPaths.map((screenshotPath) => ({
     from: screenshotPath,
     to: screenshotPath,

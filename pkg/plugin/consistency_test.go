@@ -274,3 +274,106 @@ func TestComposeRunsThePluginInAPinnedGrafana(t *testing.T) {
 		t.Errorf("grafana must start after the frontend and then the backend built dist/: %+v", g.DependsOn)
 	}
 }
+
+// TestPackageMetadataPassesTheValidator keeps what Grafana's plugin validator checks in the
+// plugin.json files: the nested panel declared with its path, logos and screenshots that
+// exist, a panel without queries that says so, and the two copies of the app's plugin.json
+// alike.
+func TestPackageMetadataPassesTheValidator(t *testing.T) {
+	type info struct {
+		Logos struct {
+			Small string `json:"small"`
+			Large string `json:"large"`
+		} `json:"logos"`
+		Links []struct {
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		} `json:"links"`
+		Screenshots []struct {
+			Name string `json:"name"`
+			Path string `json:"path"`
+		} `json:"screenshots"`
+	}
+	var app struct {
+		Info     info `json:"info"`
+		Includes []struct {
+			Type string `json:"type"`
+			Path string `json:"path"`
+		} `json:"includes"`
+	}
+	var panel struct {
+		Info          info `json:"info"`
+		SkipDataQuery bool `json:"skipDataQuery"`
+	}
+	if string(repoFile(t, "plugin.json")) != string(repoFile(t, "src", "plugin.json")) {
+		t.Errorf("plugin.json and src/plugin.json differ")
+	}
+	if err := json.Unmarshal(repoFile(t, "src", "plugin.json"), &app); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(repoFile(t, "src", "panel", "plugin.json"), &panel); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(app.Includes, func(i struct {
+		Type string `json:"type"`
+		Path string `json:"path"`
+	}) bool {
+		return i.Type == "panel" && i.Path == "panel/plugin.json"
+	}) {
+		t.Errorf("plugin.json does not include the panel with path panel/plugin.json: %+v", app.Includes)
+	}
+	if !panel.SkipDataQuery {
+		t.Errorf("src/panel/plugin.json: the panel has no queries but lacks skipDataQuery")
+	}
+	for dir, i := range map[string]info{"src": app.Info, "src/panel": panel.Info} {
+		for _, logo := range []string{i.Logos.Small, i.Logos.Large} {
+			if logo == "" {
+				t.Errorf("%s/plugin.json: empty logo path", dir)
+			} else if _, err := os.Stat(filepath.Join("..", "..", dir, logo)); err != nil {
+				t.Errorf("%s/plugin.json: logo %v", dir, err)
+			}
+		}
+	}
+	if len(app.Info.Screenshots) < 2 || len(app.Info.Links) == 0 {
+		t.Errorf("plugin.json: want screenshots of the capture page and the panel, and links: %+v", app.Info)
+	}
+	readme := string(repoFile(t, "README.md"))
+	for _, s := range app.Info.Screenshots {
+		png := repoFile(t, "src", s.Path)
+		if !strings.HasPrefix(string(png), "\x89PNG\r\n") {
+			t.Errorf("screenshot %s is not a PNG", s.Path)
+		}
+		if !strings.Contains(readme, "(src/"+s.Path+")") {
+			t.Errorf("README.md does not show the screenshot src/%s", s.Path)
+		}
+	}
+}
+
+// TestComposeBuildsAsTheHostUser: the build services write into the mounted repository, so
+// they must not run as root (root-owned files) nor rewrite the lock (npm install).
+func TestComposeBuildsAsTheHostUser(t *testing.T) {
+	var compose struct {
+		Services map[string]struct {
+			User    string   `json:"user"`
+			Command string   `json:"command"`
+			Volumes []string `json:"volumes"`
+		} `json:"services"`
+	}
+	if err := yaml.Unmarshal(repoFile(t, "docker-compose.yaml"), &compose); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"frontend", "backend"} {
+		s := compose.Services[name]
+		if !strings.Contains(s.User, "${HOST_UID") || strings.HasPrefix(s.User, "0") || s.User == "" {
+			t.Errorf("%s runs as %q: want the host user (HOST_UID:HOST_GID)", name, s.User)
+		}
+		for _, v := range s.Volumes {
+			if strings.Contains(v, "/root/") {
+				t.Errorf("%s mounts %s: a cache under root's home is not writable by the host user", name, v)
+			}
+		}
+	}
+	if cmd := compose.Services["frontend"].Command; !strings.Contains(cmd, "npm ci") || strings.Contains(cmd, "npm install") {
+		t.Errorf("frontend command %q: want npm ci, which never rewrites package-lock.json", cmd)
+	}
+}

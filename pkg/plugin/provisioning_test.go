@@ -17,6 +17,8 @@ func TestProvisionedSettingsAreOnesTheBackendReads(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no provisioning/plugins/*.yaml (%v)", err)
 	}
+	// The app provisioning the Helm install mounts.
+	files = append(files, filepath.Join("..", "..", "deploy", "helm", "app.yaml"))
 	found := false
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
