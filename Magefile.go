@@ -169,7 +169,7 @@ func Test() error {
 		{"lint and fuzz", []func(io.Writer) error{lint, fuzz}},
 		{"go tests", []func(io.Writer) error{testGo}},
 		{"integration tier", []func(io.Writer) error{testIntegration}},
-		{"frontend", []func(io.Writer) error{testFrontend}},
+		{"frontend", []func(io.Writer) error{testFrontend, testGrafana13}},
 	}
 	var (
 		wg     sync.WaitGroup
@@ -290,10 +290,16 @@ func TestGrafana13() error {
 			return err
 		}
 	}
-	if err := run("npm", "ci", "--prefix", "compat/grafana13", "--no-audit", "--no-fund"); err != nil {
+	return testGrafana13(os.Stdout)
+}
+
+// testGrafana13 is TestGrafana13 once the root packages are installed (Test's frontend lane
+// runs it after testFrontend).
+func testGrafana13(out io.Writer) error {
+	if err := runTo(out, "npm", "ci", "--prefix", "compat/grafana13", "--no-audit", "--no-fund"); err != nil {
 		return err
 	}
-	return run("npx", "jest", "-c", "compat/grafana13/jest.config.js", "--maxWorkers", "2")
+	return runTo(out, "npx", "jest", "-c", "compat/grafana13/jest.config.js", "--maxWorkers", "2")
 }
 
 // npmInstall installs exactly what package-lock.json records, the ecosystem's way: `npm ci`
