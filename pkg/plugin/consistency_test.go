@@ -377,3 +377,57 @@ func TestComposeBuildsAsTheHostUser(t *testing.T) {
 		t.Errorf("frontend command %q: want npm ci, which never rewrites package-lock.json", cmd)
 	}
 }
+
+// The rule watching the plugin's own failures reads the metric the plugin serves, is linked
+// to a dashboard panel on the same metric, and never carries the label that routes an alert
+// to the plugin (it would capture threads because captures fail).
+func TestCapturesFailingRuleWatchesThePluginMetric(t *testing.T) {
+	const metric = "stackcapture_captures_total"
+	f := readAlerting(t)
+	var found bool
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			if r.Title != "Stack Capture: captures failing" {
+				continue
+			}
+			found = true
+			expr, _ := r.Data[0].Model["expr"].(string)
+			if !strings.Contains(expr, metric) || !strings.Contains(expr, `outcome="failed"`) {
+				t.Errorf("rule query %q does not count failed captures", expr)
+			}
+			if _, ok := r.Labels["capture"]; ok {
+				t.Errorf("rule labels %v: the capture label would send this alert to the plugin", r.Labels)
+			}
+			var d struct {
+				UID    string `json:"uid"`
+				Panels []struct {
+					ID      int64 `json:"id"`
+					Targets []struct {
+						Expr string `json:"expr"`
+					} `json:"targets"`
+				} `json:"panels"`
+			}
+			if err := json.Unmarshal(repoFile(t, "provisioning", "dashboards", "json", "jvm-cpu.json"), &d); err != nil {
+				t.Fatal(err)
+			}
+			if r.Annotations["__dashboardUid__"] != d.UID {
+				t.Errorf("rule links dashboard %q, the dashboard is %q", r.Annotations["__dashboardUid__"], d.UID)
+			}
+			linked := false
+			for _, p := range d.Panels {
+				if strconv.FormatInt(p.ID, 10) != r.Annotations["__panelId__"] {
+					continue
+				}
+				for _, tg := range p.Targets {
+					linked = linked || strings.Contains(tg.Expr, metric)
+				}
+			}
+			if !linked {
+				t.Errorf("panel %s of the dashboard does not show %s", r.Annotations["__panelId__"], metric)
+			}
+		}
+	}
+	if !found {
+		t.Error(`no rule "Stack Capture: captures failing" in provisioning/alerting`)
+	}
+}
