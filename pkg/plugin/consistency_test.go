@@ -431,3 +431,41 @@ func TestCapturesFailingRuleWatchesThePluginMetric(t *testing.T) {
 		t.Error(`no rule "Stack Capture: captures failing" in provisioning/alerting`)
 	}
 }
+
+// With docker compose the contact point logs in as Grafana's admin (basic auth) from the first
+// start; real installs use the token. Grafana refuses a webhook whose username, password and
+// authorization credentials are all set, so compose must not pass the token as well.
+func TestComposeContactPointWorksFromTheFirstStart(t *testing.T) {
+	f := readAlerting(t)
+	settings := f.ContactPoints[0].Receivers[0].Settings
+	if settings["username"] != "$STACKCAPTURE_WEBHOOK_USER" || settings["password"] != "$STACKCAPTURE_WEBHOOK_PASSWORD" ||
+		settings["authorization_credentials"] != "$STACKCAPTURE_GRAFANA_TOKEN" {
+		t.Fatalf("contact point settings %v: want basic auth and the token, both from the environment", settings)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Environment map[string]string `json:"environment"`
+		} `json:"services"`
+	}
+	if err := yaml.Unmarshal(repoFile(t, "docker-compose.yaml"), &compose); err != nil {
+		t.Fatal(err)
+	}
+	env := compose.Services["grafana"].Environment
+	for _, pair := range [][2]string{
+		{"STACKCAPTURE_WEBHOOK_USER", "GF_SECURITY_ADMIN_USER"},
+		{"STACKCAPTURE_WEBHOOK_PASSWORD", "GF_SECURITY_ADMIN_PASSWORD"},
+	} {
+		webhook, admin := env[pair[0]], env[pair[1]]
+		if webhook == "" || webhook != admin {
+			t.Errorf("compose: %s = %q, want the same as %s = %q", pair[0], webhook, pair[1], admin)
+		}
+	}
+	if _, ok := env["STACKCAPTURE_GRAFANA_TOKEN"]; ok {
+		t.Error("compose passes STACKCAPTURE_GRAFANA_TOKEN besides the admin login: Grafana refuses the contact point")
+	}
+	// Helm installs use the token: they must not set the basic-auth variables.
+	values := string(repoFile(t, "deploy", "helm", "values.yaml"))
+	if strings.Contains(values, "STACKCAPTURE_WEBHOOK_") {
+		t.Error("deploy/helm/values.yaml sets the compose-only basic-auth variables")
+	}
+}
