@@ -58,6 +58,8 @@ type Config struct {
 	// Owner names this process on every capture it runs (crash recovery fails only the
 	// captures of dead owners).
 	Owner string
+	// Observer is told what captures do, for metrics (default: nobody).
+	Observer Observer
 	// Shared holds the limits, cooldown and queue of one cluster, shared by every manager
 	// for it (one per org's settings); nil gives this manager its own.
 	Shared *Shared
@@ -172,6 +174,9 @@ func New(cfg Config, k Kube, s Store, log Logger) *Manager {
 	}
 	// The limits that apply are the shared ones; keep cfg saying so for reasons and logs.
 	cfg.PerNodeLimit, cfg.GlobalLimit, cfg.MaxQueued = shared.limiter.perNode, cap(shared.limiter.global), shared.maxQueued
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
 	budget := cfg.Budget
 	if budget == nil {
 		budget = NewBudget(max(DefaultBudgetBytes, cfg.MaxOutputBytes))
@@ -287,6 +292,11 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 			undo()
 		}
 		return Result{}, fmt.Errorf("record %d capture requests: %w", len(records), err)
+	}
+	for _, rec := range records {
+		if rec.Status == store.StatusSkipped {
+			m.cfg.Observer.Finished(OutcomeSkipped, rec.Error)
+		}
 	}
 	for _, i := range queued {
 		rec := records[i]
@@ -413,11 +423,17 @@ func (m *Manager) record(id int64, t alert.Target, reserved time.Time, o outcome
 		m.fail(id, o.err, o.processes)
 		return
 	}
+	started := time.Now()
 	err := m.retryWrite(id, "store finished capture", func(ctx context.Context) error {
 		return m.store.Finish(ctx, id, m.now().UTC(), o.processes, o.truncated, o.windowMs)
 	})
+	m.cfg.Observer.Phase(PhaseStore, time.Since(started))
 	if err != nil && !errors.Is(err, store.ErrInvalidTransition) && !errors.Is(err, store.ErrNotFound) {
 		m.fail(id, fmt.Sprintf("store the capture: %v", err), nil)
+		return
+	}
+	if err == nil {
+		m.cfg.Observer.Finished(OutcomeDone, "")
 	}
 }
 
@@ -454,9 +470,14 @@ func (m *Manager) retryWrite(id int64, what string, write func(context.Context) 
 }
 
 func (m *Manager) fail(id int64, reason string, processes []jvm.Process) {
-	_ = m.retryWrite(id, "record failed capture", func(ctx context.Context) error {
+	started := time.Now()
+	err := m.retryWrite(id, "record failed capture", func(ctx context.Context) error {
 		return m.store.Fail(ctx, id, m.now().UTC(), reason, processes)
 	})
+	m.cfg.Observer.Phase(PhaseStore, time.Since(started))
+	if err == nil {
+		m.cfg.Observer.Finished(OutcomeFailed, reason)
+	}
 }
 
 // Budget is the output budget this manager's captures draw from.

@@ -54,7 +54,9 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 	case <-waitCtx.Done():
 		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, waitCtx.Err())}
 	}
+	lookupStarted := time.Now()
 	pod, err := m.kube.Pod(waitCtx, t.Namespace, t.Pod)
+	m.cfg.Observer.Phase(PhaseLookup, time.Since(lookupStarted))
 	<-m.lookups
 	if err != nil {
 		return outcome{err: m.describe(err, t)}
@@ -67,7 +69,9 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 	if err != nil {
 		return outcome{err: err.Error()}
 	}
+	waitStarted := time.Now()
 	release, err := m.limiter.acquire(waitCtx, node)
+	m.cfg.Observer.SlotWait(time.Since(waitStarted))
 	if err != nil {
 		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, err)}
 	}
@@ -237,8 +241,11 @@ func (m *Manager) probe(ctx context.Context, t alert.Target, container string) p
 		Stdout:    stdout,
 		Stderr:    stderr,
 	})
+	m.cfg.Observer.Phase(PhaseExec, time.Since(started))
 	// The parser empties the buffer as it reads: the output is not held twice.
 	capped := stdout.Capped()
+	parseStarted := time.Now()
+	defer func() { m.cfg.Observer.Phase(PhaseParse, time.Since(parseStarted)) }()
 	out, parseErr := jvm.ParseProbeOutput(stdout.drain())
 	res := probeResult{truncated: capped || out.Truncated}
 	switch {

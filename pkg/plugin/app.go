@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seed/stackcapture/pkg/capture"
 	"github.com/seed/stackcapture/pkg/kube"
@@ -32,6 +33,9 @@ type Deps struct {
 	RetentionInterval time.Duration
 	// SweepInterval is how often overdue captures are failed (default 1m).
 	SweepInterval time.Duration
+	// Registerer is where the plugin's metrics are registered (default
+	// prometheus.DefaultRegisterer, which the SDK serves as the plugin's metrics).
+	Registerer prometheus.Registerer
 }
 
 // KubeClient is what the instance needs of Kubernetes: captures, and the health check's questions.

@@ -377,3 +377,95 @@ func TestComposeBuildsAsTheHostUser(t *testing.T) {
 		t.Errorf("frontend command %q: want npm ci, which never rewrites package-lock.json", cmd)
 	}
 }
+
+// The rule watching the plugin's own failures reads the metric the plugin serves, is linked
+// to a dashboard panel on the same metric, and never carries the label that routes an alert
+// to the plugin (it would capture threads because captures fail).
+func TestCapturesFailingRuleWatchesThePluginMetric(t *testing.T) {
+	const metric = "stackcapture_captures_total"
+	f := readAlerting(t)
+	var found bool
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			if r.Title != "Stack Capture: captures failing" {
+				continue
+			}
+			found = true
+			expr, _ := r.Data[0].Model["expr"].(string)
+			if !strings.Contains(expr, metric) || !strings.Contains(expr, `outcome="failed"`) {
+				t.Errorf("rule query %q does not count failed captures", expr)
+			}
+			if _, ok := r.Labels["capture"]; ok {
+				t.Errorf("rule labels %v: the capture label would send this alert to the plugin", r.Labels)
+			}
+			var d struct {
+				UID    string `json:"uid"`
+				Panels []struct {
+					ID      int64 `json:"id"`
+					Targets []struct {
+						Expr string `json:"expr"`
+					} `json:"targets"`
+				} `json:"panels"`
+			}
+			if err := json.Unmarshal(repoFile(t, "provisioning", "dashboards", "json", "jvm-cpu.json"), &d); err != nil {
+				t.Fatal(err)
+			}
+			if r.Annotations["__dashboardUid__"] != d.UID {
+				t.Errorf("rule links dashboard %q, the dashboard is %q", r.Annotations["__dashboardUid__"], d.UID)
+			}
+			linked := false
+			for _, p := range d.Panels {
+				if strconv.FormatInt(p.ID, 10) != r.Annotations["__panelId__"] {
+					continue
+				}
+				for _, tg := range p.Targets {
+					linked = linked || strings.Contains(tg.Expr, metric)
+				}
+			}
+			if !linked {
+				t.Errorf("panel %s of the dashboard does not show %s", r.Annotations["__panelId__"], metric)
+			}
+		}
+	}
+	if !found {
+		t.Error(`no rule "Stack Capture: captures failing" in provisioning/alerting`)
+	}
+}
+
+// With docker compose the contact point logs in as Grafana's admin (basic auth) from the first
+// start; real installs use the token. Grafana refuses a webhook whose username, password and
+// authorization credentials are all set, so compose must not pass the token as well.
+func TestComposeContactPointWorksFromTheFirstStart(t *testing.T) {
+	f := readAlerting(t)
+	settings := f.ContactPoints[0].Receivers[0].Settings
+	if settings["username"] != "$STACKCAPTURE_WEBHOOK_USER" || settings["password"] != "$STACKCAPTURE_WEBHOOK_PASSWORD" ||
+		settings["authorization_credentials"] != "$STACKCAPTURE_GRAFANA_TOKEN" {
+		t.Fatalf("contact point settings %v: want basic auth and the token, both from the environment", settings)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Environment map[string]string `json:"environment"`
+		} `json:"services"`
+	}
+	if err := yaml.Unmarshal(repoFile(t, "docker-compose.yaml"), &compose); err != nil {
+		t.Fatal(err)
+	}
+	env := compose.Services["grafana"].Environment
+	for _, pair := range [][2]string{
+		{"STACKCAPTURE_WEBHOOK_USER", "GF_SECURITY_ADMIN_USER"},
+		{"STACKCAPTURE_WEBHOOK_PASSWORD", "GF_SECURITY_ADMIN_PASSWORD"},
+	} {
+		webhook, admin := env[pair[0]], env[pair[1]]
+		if webhook == "" || webhook != admin {
+			t.Errorf("compose: %s = %q, want the same as %s = %q", pair[0], webhook, pair[1], admin)
+		}
+	}
+	if _, ok := env["STACKCAPTURE_GRAFANA_TOKEN"]; ok {
+		t.Error("compose passes STACKCAPTURE_GRAFANA_TOKEN besides the admin login: Grafana refuses the contact point")
+	}
+	// Helm installs use the token: they must not set the basic-auth variables.
+	values := string(repoFile(t, "deploy", "helm", "values.yaml"))
+	if strings.Contains(values, "STACKCAPTURE_WEBHOOK_") {
+		t.Error("deploy/helm/values.yaml sets the compose-only basic-auth variables")
+	}
+}

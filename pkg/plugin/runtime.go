@@ -15,8 +15,10 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/app"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seed/stackcapture/pkg/capture"
+	"github.com/seed/stackcapture/pkg/metrics"
 	"github.com/seed/stackcapture/pkg/store"
 )
 
@@ -76,6 +78,8 @@ type runtime struct {
 	clusters map[string]*cluster
 	// budget bounds the capture output held at once by every manager of the process.
 	budget *capture.Budget
+	// metrics counts and times captures, on the registry the SDK serves (nil: not counted).
+	metrics capture.Observer
 
 	mu        sync.Mutex
 	managers  map[managerKey]*capture.Manager
@@ -140,6 +144,15 @@ func newRuntime(ctx context.Context, deps Deps) *runtime {
 		return rt
 	}
 	rt.store = st
+	reg := deps.Registerer
+	if reg == nil {
+		reg = prometheus.DefaultRegisterer // what the SDK's CollectMetrics gathers
+	}
+	if mt, err := metrics.New(reg, st.UsedBytes); err != nil {
+		rt.log.Warn("captures are not counted in the plugin's metrics", "error", err)
+	} else {
+		rt.metrics = mt
+	}
 	// Once per process, and only for captures whose process is gone: another live process on
 	// the same file (whatever path it opened it by) keeps its captures.
 	if n, err := st.RecoverOrphans(openCtx, time.Now(), ownerAlive); err != nil {
@@ -267,6 +280,7 @@ func (rt *runtime) manager(ctx context.Context, cl *cluster, s Settings) *captur
 		Owner:          rt.owner,
 		Shared:         cl.shared,
 		Budget:         rt.budget,
+		Observer:       rt.metrics,
 	}, k, rt.store, rt.log)
 	restoreCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
