@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -295,17 +294,7 @@ func TestRecoveryLeavesALiveProcessAlone(t *testing.T) {
 	dbPath := filepath.Join(dir, "captures.db")
 	srv := kubetest.NewServer(t)
 	first := plugintest.NewApp(t, plugintest.KubeFor(srv.RESTConfig()), map[string]any{"databasePath": dbPath, "sampleWindow": "200ms"})
-	hold := make(chan struct{})
-	var once sync.Once
-	release := func() { once.Do(func() { close(hold) }) }
-	t.Cleanup(release)
-	srv.OnExec(func(ctx context.Context, _ kubetest.ExecEvent) error {
-		select {
-		case <-hold:
-		case <-ctx.Done():
-		}
-		return nil
-	})
+	release := srv.HoldExecs()
 	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n",
 		Containers: []kubetest.ContainerSpec{{Name: "c", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(os.Getpid())}}}})
 	r := plugintest.Call(t, first, "POST", "/captures", []byte(`{"namespace":"shop","pod":"p","container":"c"}`), plugintest.Editor)

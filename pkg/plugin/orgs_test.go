@@ -208,17 +208,7 @@ func TestCooldownHoldsAcrossOrgs(t *testing.T) {
 // database stays open.
 func TestSettingsSaveDrainsCapturesInFlight(t *testing.T) {
 	srv := kubetest.NewServer(t)
-	hold := make(chan struct{})
-	var once sync.Once
-	release := func() { once.Do(func() { close(hold) }) }
-	t.Cleanup(release)
-	srv.OnExec(func(ctx context.Context, _ kubetest.ExecEvent) error {
-		select {
-		case <-hold:
-		case <-ctx.Done():
-		}
-		return nil
-	})
+	release := srv.HoldExecs()
 	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n",
 		Containers: []kubetest.ContainerSpec{{Name: "c", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(os.Getpid())}}}})
 	p := plugintest.NewProcessT(t, plugintest.KubeFor(srv.RESTConfig()))

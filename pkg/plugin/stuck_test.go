@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -66,17 +65,7 @@ func fill(t *testing.T, dir string) string {
 func TestFullVolumeThenTheCaptureStillEnds(t *testing.T) {
 	vol := smallVolume(t, 4<<20)
 	srv := kubetest.NewServer(t)
-	hold := make(chan struct{})
-	var once sync.Once
-	release := func() { once.Do(func() { close(hold) }) }
-	t.Cleanup(release)
-	srv.OnExec(func(ctx context.Context, _ kubetest.ExecEvent) error {
-		select {
-		case <-hold:
-		case <-ctx.Done():
-		}
-		return nil
-	})
+	release := srv.HoldExecs()
 	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n",
 		Containers: []kubetest.ContainerSpec{{Name: "c", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(os.Getpid())}}}})
 	p := plugintest.NewProcess(plugintest.KubeFor(srv.RESTConfig()), filepath.Join(vol, "captures.db"))
