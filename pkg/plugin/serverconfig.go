@@ -156,36 +156,17 @@ func ParseServerConfig(environ []string, dataDir dataDirFunc) (ServerConfig, err
 	if err != nil {
 		return ServerConfig{}, fmt.Errorf("settings spec: %w", err)
 	}
-	// whole reads a whole number, or a size when parse is settingspec.ParseBytes.
-	whole := func(key string, parse func(string) (int64, error), format func(int64) string) int64 {
-		st, err := spec.ServerSetting(key)
-		if err != nil {
-			bad("%s: %v", key, err)
-			return 0
-		}
-		def, lo, hi, err := st.IntBounds()
-		if err != nil {
-			bad("%s: %v", key, err)
-			return 0
-		}
-		v := env[key]
-		if v == "" {
-			return def
-		}
-		n, err := parse(v)
-		if err != nil || n < lo || n > hi {
-			bad("%s: %q is not a %s from %s to %s", key, v, noun(st.Kind), format(lo), format(hi))
-			return def
-		}
-		return n
-	}
 	atoi := func(v string) (int64, error) { return strconv.ParseInt(v, 10, 64) }
 	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	whole := func(key string, parse func(string) (int64, error), format func(int64) string) int64 {
+		return serverBounded(spec, env, key, bad, settingspec.Setting.IntBounds, parse, format, noun)
+	}
 	c.PerNodeLimit = int(whole("per_node_limit", atoi, itoa))
 	c.GlobalLimit = int(whole("global_limit", atoi, itoa))
 	c.MaxDatabaseBytes = whole("max_database_bytes", settingspec.ParseBytes, settingspec.FormatBytes)
 	c.OutputBudgetBytes = whole("output_budget_bytes", settingspec.ParseBytes, settingspec.FormatBytes)
-	c.MinCooldown = serverDuration(spec, env, "min_cooldown", bad)
+	c.MinCooldown = serverBounded(spec, env, "min_cooldown", bad, settingspec.Setting.DurationBounds,
+		time.ParseDuration, settingspec.FormatDuration, func(settingspec.Kind) string { return "duration" })
 
 	names := []string{"default"}
 	if v, ok := env["clusters"]; ok && v != "" {
@@ -296,15 +277,18 @@ func noun(k settingspec.Kind) string {
 	return "whole number"
 }
 
-// serverDuration reads a grafana.ini duration with the spec's default and bounds; an invalid
-// value is reported through bad and the default kept.
-func serverDuration(spec settingspec.Spec, env map[string]string, key string, bad func(string, ...any)) time.Duration {
+// serverBounded reads one grafana.ini value with the spec's default and bounds: a whole
+// number, a size or a duration, as bounds and parse say. An invalid value is reported through
+// bad and the default kept.
+func serverBounded[T int64 | time.Duration](spec settingspec.Spec, env map[string]string, key string, bad func(string, ...any),
+	bounds func(settingspec.Setting) (T, T, T, error), parse func(string) (T, error), format func(T) string,
+	what func(settingspec.Kind) string) T {
 	st, err := spec.ServerSetting(key)
 	if err != nil {
 		bad("%s: %v", key, err)
 		return 0
 	}
-	def, lo, hi, err := st.DurationBounds()
+	def, lo, hi, err := bounds(st)
 	if err != nil {
 		bad("%s: %v", key, err)
 		return 0
@@ -313,10 +297,10 @@ func serverDuration(spec settingspec.Spec, env map[string]string, key string, ba
 	if v == "" {
 		return def
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < lo || d > hi {
-		bad("%s: %q is not a duration from %s to %s", key, v, settingspec.FormatDuration(lo), settingspec.FormatDuration(hi))
+	n, err := parse(v)
+	if err != nil || n < lo || n > hi {
+		bad("%s: %q is not a %s from %s to %s", key, v, what(st.Kind), format(lo), format(hi))
 		return def
 	}
-	return d
+	return n
 }
