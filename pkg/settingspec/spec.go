@@ -93,7 +93,7 @@ func (st Setting) check() error {
 
 // DurationBounds returns a duration setting's default, min and max.
 func (st Setting) DurationBounds() (def, lo, hi time.Duration, err error) {
-	parse := func(what string, raw json.RawMessage) (time.Duration, error) {
+	return triple(st, func(what string, raw json.RawMessage) (time.Duration, error) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return 0, fmt.Errorf("%s is not a duration string: %w", what, err)
@@ -103,36 +103,31 @@ func (st Setting) DurationBounds() (def, lo, hi time.Duration, err error) {
 			return 0, fmt.Errorf("%s: %w", what, err)
 		}
 		return d, nil
-	}
-	if def, err = parse("default", st.Default); err != nil {
-		return 0, 0, 0, err
-	}
-	if lo, err = parse("min", st.Min); err != nil {
-		return 0, 0, 0, err
-	}
-	if hi, err = parse("max", st.Max); err != nil {
-		return 0, 0, 0, err
-	}
-	return def, lo, hi, nil
+	})
 }
 
 // IntBounds returns a whole-number or byte setting's default, min and max.
 func (st Setting) IntBounds() (def, lo, hi int64, err error) {
-	parse := func(what string, raw json.RawMessage) (int64, error) {
+	return triple(st, func(what string, raw json.RawMessage) (int64, error) {
 		var n int64
 		if err := json.Unmarshal(raw, &n); err != nil {
 			return 0, fmt.Errorf("%s is not a whole number: %w", what, err)
 		}
 		return n, nil
-	}
+	})
+}
+
+// triple parses a setting's default, min and max with parse, naming the one that fails.
+func triple[T any](st Setting, parse func(what string, raw json.RawMessage) (T, error)) (def, lo, hi T, err error) {
+	var zero T
 	if def, err = parse("default", st.Default); err != nil {
-		return 0, 0, 0, err
+		return zero, zero, zero, err
 	}
 	if lo, err = parse("min", st.Min); err != nil {
-		return 0, 0, 0, err
+		return zero, zero, zero, err
 	}
 	if hi, err = parse("max", st.Max); err != nil {
-		return 0, 0, 0, err
+		return zero, zero, zero, err
 	}
 	return def, lo, hi, nil
 }
