@@ -205,8 +205,10 @@ func Test() error {
 
 // systemPackages are Debian packages the tests use beyond the machine's own tools: the command
 // each provides, and the package. busybox: the probe must run in busybox sh, as in Alpine images.
+// iproute2: the integration tier gives a pod a real address in a network namespace (ip netns).
 var systemPackages = [][2]string{
 	{"busybox", "busybox"},
+	{"ip", "iproute2"},
 }
 
 // SystemDeps installs the Debian packages the tests need and the machine lacks (as root, with
