@@ -53,10 +53,14 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		return 1
 	}
-	if len(bins.Built) == 0 {
+	switch {
+	case bins.Waited > 0 && len(bins.Built) == 0:
+		fmt.Printf("integration: etcd %s, kube-apiserver %s, kwok %s built by another process (the test command starts the build) into %s; waited %s for them\n",
+			etcdVersion, kubeVersion, kwokVersion, root, bins.Waited.Round(time.Second))
+	case len(bins.Built) == 0:
 		fmt.Printf("integration: etcd %s, kube-apiserver %s, kwok %s from the cache %s (%s)\n",
 			etcdVersion, kubeVersion, kwokVersion, root, time.Since(buildStart).Round(time.Millisecond))
-	} else {
+	default:
 		fmt.Printf("integration: built into %s in %s: %s\n", root, time.Since(buildStart).Round(time.Second), strings.Join(bins.Built, ", "))
 	}
 

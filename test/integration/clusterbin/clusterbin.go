@@ -34,6 +34,8 @@ type Binaries struct {
 	// Built names what had to be compiled this time, with how long it took; empty when all
 	// three came from the cache (or another process built them while this one waited).
 	Built []string
+	// Waited is how long Ensure waited for another process's builds (the test command's).
+	Waited time.Duration
 }
 
 // CacheRoot is where the binaries live between runs, outside the repository:
@@ -70,7 +72,15 @@ func Ensure(ctx context.Context, root string, logf func(format string, args ...a
 	for _, s := range steps {
 		dir := filepath.Join(root, s.dir)
 		bin := filepath.Join(dir, "bin", s.name)
-		took, err := cached(ctx, dir, bin, s.build, func() { logf("waiting for another process's build of %s", s.name) })
+		waitStart := time.Now()
+		waited := false
+		took, err := cached(ctx, dir, bin, s.build, func() {
+			waited = true
+			logf("waiting for another process's build of %s", s.name)
+		})
+		if waited {
+			b.Waited += time.Since(waitStart) - took
+		}
 		if err != nil {
 			return nil, fmt.Errorf("build %s: %w", s.name, err)
 		}
@@ -194,6 +204,11 @@ func writeWrapper(dir, goMod string) (string, error) {
 	return src, os.WriteFile(filepath.Join(src, "go.mod"), []byte(goMod), 0o644)
 }
 
+// stripFlags leave the symbol table and DWARF out of the programs: linking a binary the size
+// of kube-apiserver without them is markedly quicker, and the tests never debug them (a panic
+// still names its functions, from the pclntab).
+var stripFlags = []string{"-s", "-w"}
+
 // buildKubeAPIServer builds k8s.io/kubernetes/cmd/kube-apiserver. `go install …@version`
 // refuses k8s.io/kubernetes because its go.mod points the staging modules (k8s.io/api,
 // client-go, apiserver, …) at ./staging; the wrapper module replaces each of them with its
@@ -230,7 +245,7 @@ func buildKubeAPIServer(ctx context.Context, dir, bin string) error {
 		ld = append(ld, "-X", p+".gitVersion="+KubeVersion, "-X", p+".gitMajor="+major, "-X", p+".gitMinor="+minor,
 			"-X", p+".gitTreeState=clean")
 	}
-	return runGo(ctx, src, goEnv(), "build", "-ldflags", strings.Join(ld, " "), "-o", bin, pkg)
+	return runGo(ctx, src, goEnv(), "build", "-ldflags", strings.Join(append(ld, stripFlags...), " "), "-o", bin, pkg)
 }
 
 // stagingModules lists the modules k8s.io/kubernetes's go.mod replaces with ./staging paths.
@@ -268,7 +283,7 @@ func buildEtcd(ctx context.Context, dir, bin string) error {
 	if err := runGo(ctx, src, goEnv(), "get", pkg+"@"+EtcdVersion); err != nil {
 		return err
 	}
-	return runGo(ctx, src, goEnv(), "build", "-o", bin, pkg)
+	return runGo(ctx, src, goEnv(), "build", "-ldflags", strings.Join(stripFlags, " "), "-o", bin, pkg)
 }
 
 // buildKwok installs kwok, which `go install` builds as is, then moves it to bin.
@@ -276,7 +291,7 @@ func buildKwok(ctx context.Context, dir, bin string) error {
 	gobin := filepath.Join(dir, "gobin")
 	// No -mod flag: `go install pkg@version` builds the module on its own terms.
 	env := append(os.Environ(), "GOWORK=off", "GOBIN="+gobin)
-	if err := runGo(ctx, dir, env, "install", "sigs.k8s.io/kwok/cmd/kwok@"+KwokVersion); err != nil {
+	if err := runGo(ctx, dir, env, "install", "-ldflags", strings.Join(stripFlags, " "), "sigs.k8s.io/kwok/cmd/kwok@"+KwokVersion); err != nil {
 		return err
 	}
 	if err := os.Rename(filepath.Join(gobin, "kwok"), bin); err != nil {
