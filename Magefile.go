@@ -285,10 +285,19 @@ func testIntegration(out io.Writer) error {
 	}()
 	err := runTo(out, "go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "40m", "-v",
 		"-bench", "ExecRoundTrip", "-benchtime", "40x", "./test/integration/")
-	// The tests ended (or never compiled): a build still running is of no use any more.
-	cancel()
-	if perr := <-prebuilt; perr != nil && ctx.Err() == nil {
-		fmt.Fprintf(&prebuild, "+ cluster programs: %v (the tests built them themselves)\n", perr)
+	var perr error
+	select {
+	case perr = <-prebuilt: // the usual case: TestMain waited for it
+	default:
+		// The tests ended without it (they never compiled): a build still running is of no
+		// use to this run any more.
+		cancel()
+		if perr = <-prebuilt; perr != nil {
+			perr = fmt.Errorf("stopped when the tests ended: %w", perr)
+		}
+	}
+	if perr != nil {
+		fmt.Fprintf(&prebuild, "+ cluster programs: %v\n", perr)
 	}
 	_, _ = out.Write(prebuild.Bytes())
 	return err
