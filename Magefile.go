@@ -6,6 +6,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +22,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/build"
 	"github.com/magefile/mage/mg"
+
+	"github.com/seed/stackcapture/test/integration/clusterbin"
 )
 
 // Default builds the whole plugin into dist/ and packages it.
@@ -205,8 +208,10 @@ func Test() error {
 
 // systemPackages are Debian packages the tests use beyond the machine's own tools: the command
 // each provides, and the package. busybox: the probe must run in busybox sh, as in Alpine images.
+// iproute2: the integration tier gives a pod a real address in a network namespace (ip netns).
 var systemPackages = [][2]string{
 	{"busybox", "busybox"},
+	{"ip", "iproute2"},
 }
 
 // SystemDeps installs the Debian packages the tests need and the machine lacks (as root, with
@@ -250,16 +255,52 @@ func testGo(out io.Writer) error {
 }
 
 // TestIntegration runs test/integration (build tag integration): captures through a real
-// kube-apiserver, etcd and kwok on 127.0.0.1 with the shipped RBAC, plus the exec round-trip
-// benchmark. The first run builds the three programs from the Go module proxy into
-// ${XDG_CACHE_HOME:-~/.cache}/stackcapture-integration (minutes); later runs reuse them. That
-// build happens inside the test binary, so its -timeout covers it: 40m is a guard for a cold,
-// busy machine, not an expected time.
+// kube-apiserver, etcd and kwok on 127.0.0.1 with the shipped RBAC, Go profiles through
+// pods/proxy to a pod address in a network namespace, plus the exec round-trip benchmark. The
+// first run builds the three programs from the Go module proxy into
+// ${XDG_CACHE_HOME:-~/.cache}/stackcapture-integration (minutes); later runs reuse them.
 func TestIntegration() error { return testIntegration(os.Stdout) }
 
+// testIntegration builds the cluster's programs (test/integration/clusterbin) at the same time
+// as `go test` compiles the race-instrumented test binary, instead of after it inside TestMain:
+// on a cold machine those were the lane's two long steps in a row. TestMain still calls the
+// same build, which waits on the build's file lock and then finds the programs in the cache.
+// -timeout covers a cold build that TestMain must finish itself: a guard, not an expected time.
 func testIntegration(out io.Writer) error {
-	return runTo(out, "go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "40m", "-v",
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	var prebuild bytes.Buffer
+	prebuilt := make(chan error, 1)
+	go func() {
+		start := time.Now()
+		root, err := clusterbin.CacheRoot()
+		if err == nil {
+			var bins *clusterbin.Binaries
+			bins, err = clusterbin.Ensure(ctx, root, nil)
+			if err == nil {
+				fmt.Fprintf(&prebuild, "+ cluster programs ready in %s (built: %v)\n", time.Since(start).Round(time.Second), bins.Built)
+			}
+		}
+		prebuilt <- err
+	}()
+	err := runTo(out, "go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "40m", "-v",
 		"-bench", "ExecRoundTrip", "-benchtime", "40x", "./test/integration/")
+	var perr error
+	select {
+	case perr = <-prebuilt: // the usual case: TestMain waited for it
+	default:
+		// The tests ended without it (they never compiled): a build still running is of no
+		// use to this run any more.
+		cancel()
+		if perr = <-prebuilt; perr != nil {
+			perr = fmt.Errorf("stopped when the tests ended: %w", perr)
+		}
+	}
+	if perr != nil {
+		fmt.Fprintf(&prebuild, "+ cluster programs: %v\n", perr)
+	}
+	_, _ = out.Write(prebuild.Bytes())
+	return err
 }
 
 // TestFrontend typechecks, lints, tests and builds the frontend from a clean install.

@@ -295,7 +295,7 @@ func TestValuesInstallThePlugin(t *testing.T) {
 // serverSettingKeys are the keys of grafana.ini [plugin.seed-stackcapture-app] the plugin
 // reads (server-level configuration).
 var serverSettingKeys = []string{
-	"database_path", "clusters", "allow_exec_credentials", "per_node_limit", "global_limit",
+	"database_path", "clusters", "allow_exec_credentials", "allow_kubelet_pprof", "per_node_limit", "global_limit",
 	"max_database_bytes", "min_cooldown",
 }
 

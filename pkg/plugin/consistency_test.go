@@ -213,6 +213,40 @@ func TestRBACGrantsExactlyWhatTheCodeUses(t *testing.T) {
 	if !reflect.DeepEqual(granted, needed) {
 		t.Errorf("deploy/kubernetes/rbac.yaml grants %v, the code uses %v", granted, needed)
 	}
+
+	// The opt-in kubelet file grants nodes/proxy and nothing else, to the same account.
+	var kubelet []string
+	yamlDocs(t, repoFile(t, "deploy", "kubernetes", "kubelet-pprof.yaml"), func(doc []byte) {
+		var obj struct {
+			Kind  string `json:"kind"`
+			Rules []struct {
+				Resources []string `json:"resources"`
+				Verbs     []string `json:"verbs"`
+			} `json:"rules"`
+			Subjects []struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			} `json:"subjects"`
+		}
+		if err := yaml.Unmarshal(doc, &obj); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range obj.Rules {
+			for _, res := range r.Resources {
+				for _, v := range r.Verbs {
+					kubelet = append(kubelet, v+" "+res)
+				}
+			}
+		}
+		for _, s := range obj.Subjects {
+			if s.Name != "stackcapture" || s.Namespace != "monitoring" {
+				t.Errorf("kubelet-pprof.yaml binds %s/%s, not rbac.yaml's service account monitoring/stackcapture", s.Namespace, s.Name)
+			}
+		}
+	})
+	if p := kubeletPermission(); !reflect.DeepEqual(kubelet, []string{p.verb + " " + p.name()}) {
+		t.Errorf("deploy/kubernetes/kubelet-pprof.yaml grants %v, want only %s %s", kubelet, p.verb, p.name())
+	}
 }
 
 func TestComposeRunsThePluginInAPinnedGrafana(t *testing.T) {

@@ -28,10 +28,13 @@ func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	checks := a.healthChecks(ctx)
-	failed := 0
+	failed, warned := 0, 0
 	for _, c := range checks {
-		if c.Status == "error" {
+		switch c.Status {
+		case "error":
 			failed++
+		case "warning":
+			warned++
 		}
 	}
 	details, err := json.Marshal(HealthDetails{Checks: checks})
@@ -50,6 +53,9 @@ func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*
 		res.Message = fmt.Sprintf("%d of %d checks failed: %s", failed, len(checks), strings.Join(msgs, " | "))
 	} else {
 		res.Message = "Stack Capture is ready: Kubernetes is reachable, exec is allowed, the database is writable"
+		if warned > 0 {
+			res.Message += fmt.Sprintf("; %d of %d checks warn (some evidence will be missing): see the details", warned, len(checks))
+		}
 	}
 	return res, nil
 }
@@ -138,46 +144,94 @@ func kubeSetupAdvice(c ClusterConfig, err error) string {
 // permission is one RBAC grant captures use.
 type permission struct {
 	verb, resource, subresource string
-	required                    bool // false: only a fallback needs it
+	required                    bool // false: only some evidence needs it; its absence is a warning
 	why                         string
+	// lost says what a capture goes without when the grant is missing (optional grants only):
+	// the pieces fail with reason "forbidden", the capture itself still runs.
+	lost string
+	// clusterScoped grants (nodes/proxy) are asked once, cluster-wide, not per namespace.
+	clusterScoped bool
+	// manifest is the shipped file that grants it.
+	manifest string
 }
 
-// neededPermissions are the RBAC grants the plugin's code uses; deploy/kubernetes grants exactly these.
+func (p permission) name() string {
+	if p.subresource == "" {
+		return p.resource
+	}
+	return p.resource + "/" + p.subresource
+}
+
+const (
+	rbacManifest        = "deploy/kubernetes/rbac.yaml"
+	kubeletRBACManifest = "deploy/kubernetes/kubelet-pprof.yaml"
+)
+
+// neededPermissions are the RBAC grants the plugin's code uses; deploy/kubernetes/rbac.yaml
+// grants exactly these.
 func neededPermissions() []permission {
 	return []permission{
-		{"get", "pods", "", true, "look up the alerting pod, its node and containers"},
-		{"create", "pods", "exec", true, "run the probe in the container"},
+		{verb: "get", resource: "pods", required: true, why: "look up the alerting pod, its node and containers", manifest: rbacManifest},
+		{verb: "create", resource: "pods", subresource: "exec", required: true, why: "run the probe in the container", manifest: rbacManifest},
 		// Exec over WebSocket is a GET upgrade, authorized as get (as well as create since 1.35).
-		{"get", "pods", "exec", true, "run the probe over WebSocket, the default exec transport"},
-		{"get", "pods", "log", false, "read the thread dump back from the log when the image has no jcmd or jstack (kill -3 fallback)"},
+		{verb: "get", resource: "pods", subresource: "exec", required: true, why: "run the probe over WebSocket, the default exec transport", manifest: rbacManifest},
+		{verb: "get", resource: "pods", subresource: "log", why: "read the thread dump back from the log when the image has no jcmd or jstack (kill -3 fallback), and the container's last log lines for the pod's story",
+			lost: "JVM threads of images without jcmd or jstack, and the log lines of the pod story (pod-story)", manifest: rbacManifest},
+		{verb: "get", resource: "pods", subresource: "proxy", why: "fetch Go profiles from the pod's declared pprof port through the API server",
+			lost: "the Go CPU profile, goroutines and heap (go-cpu, go-goroutines, go-heap)", manifest: rbacManifest},
+		{verb: "list", resource: "events", why: "read the pod's recent events (OOMKilled, BackOff, …) for the pod's story",
+			lost: "the events of the pod story (pod-story)", manifest: rbacManifest},
 	}
+}
+
+// kubeletPermission is the opt-in grant node alerts need when allow_kubelet_pprof is on. It is
+// not in rbac.yaml: nodes/proxy reaches the kubelet's whole API.
+func kubeletPermission() permission {
+	return permission{verb: "get", resource: "nodes", subresource: "proxy", clusterScoped: true,
+		why:      "fetch the kubelet's CPU profile and goroutines for node alerts (allow_kubelet_pprof = true)",
+		lost:     "the kubelet's profiles on node alerts (go-cpu, go-goroutines of the kubelet); set allow_kubelet_pprof = false if that is intended",
+		manifest: kubeletRBACManifest}
+}
+
+// healthPermissions are the grants the health check asks about with this server config.
+func healthPermissions(cfg ServerConfig) []permission {
+	perms := neededPermissions()
+	if cfg.AllowKubeletPprof {
+		perms = append(perms, kubeletPermission())
+	}
+	return perms
 }
 
 // permissionChecks asks the API server (SelfSubjectAccessReview) whether this service account
 // holds each grant, in every allowed namespace, or cluster-wide when all are allowed (nil).
+// A missing required grant is an error; a missing optional one is a warning naming the
+// evidence captures go without.
 func (a *App) permissionChecks(ctx context.Context, cl *cluster, namespaces []string, suffix string) []HealthCheck {
 	if len(namespaces) == 0 {
 		namespaces = []string{""}
 	}
 	var checks []HealthCheck
-	for _, p := range neededPermissions() {
-		name := p.resource
-		if p.subresource != "" {
-			name += "/" + p.subresource
+	for _, p := range healthPermissions(a.rt.cfg) {
+		name := p.name()
+		where := namespaces
+		if p.clusterScoped {
+			where = []string{""}
 		}
 		var denied []string
 		var errs []string
-		for _, ns := range namespaces {
+		for _, ns := range where {
 			allowed, reason, err := cl.kube.CanI(ctx, ns, p.verb, p.resource, p.subresource)
-			where := "all namespaces"
-			if ns != "" {
-				where = "namespace " + ns
+			place := "all namespaces"
+			if p.clusterScoped {
+				place = "the cluster"
+			} else if ns != "" {
+				place = "namespace " + ns
 			}
 			switch {
 			case err != nil:
-				errs = append(errs, fmt.Sprintf("%s: %v", where, err))
+				errs = append(errs, fmt.Sprintf("%s: %v", place, err))
 			case !allowed:
-				d := where
+				d := place
 				if reason != "" {
 					d += " (" + reason + ")"
 				}
@@ -191,8 +245,11 @@ func (a *App) permissionChecks(ctx context.Context, cl *cluster, namespaces []st
 			if !p.required {
 				check.Status = "warning"
 			}
-			msg := fmt.Sprintf("the service account may not %s %s in %s: grant %q on %q (deploy/kubernetes/rbac.yaml) to %s",
-				p.verb, name, strings.Join(append(denied, errs...), ", "), p.verb, name, p.why)
+			msg := fmt.Sprintf("the service account may not %s %s in %s: grant %q on %q (%s) to %s",
+				p.verb, name, strings.Join(append(denied, errs...), ", "), p.verb, name, p.manifest, p.why)
+			if p.lost != "" {
+				msg += fmt.Sprintf(". Without it captures go without %s: those pieces are recorded as failed with reason forbidden, the rest of the capture is taken", p.lost)
+			}
 			check.Message = msg
 		}
 		checks = append(checks, check)

@@ -32,10 +32,13 @@ type ServerConfig struct {
 	DatabasePath         string
 	Clusters             []ClusterConfig // in the order of the clusters key
 	AllowExecCredentials bool
-	PerNodeLimit         int           // captures running at once on one node, per cluster
-	GlobalLimit          int           // captures running at once in one cluster
-	MaxDatabaseBytes     int64         // above this the oldest captures of any org are deleted
-	MinCooldown          time.Duration // the shortest cooldown an org may set
+	// AllowKubeletPprof lets node alerts fetch the kubelet's profiles through nodes/proxy, a
+	// grant the server admin gives separately (deploy/kubernetes/kubelet-pprof.yaml).
+	AllowKubeletPprof bool
+	PerNodeLimit      int           // captures running at once on one node, per cluster
+	GlobalLimit       int           // captures running at once in one cluster
+	MaxDatabaseBytes  int64         // above this the oldest captures of any org are deleted
+	MinCooldown       time.Duration // the shortest cooldown an org may set
 	// OutputBudgetBytes bounds the capture output the process holds at once, every cluster
 	// and org together: each capture reserves its maxOutputBytes per container of it.
 	OutputBudgetBytes int64
@@ -143,13 +146,8 @@ func ParseServerConfig(environ []string, dataDir dataDirFunc) (ServerConfig, err
 		c.DatabasePath = filepath.Clean(c.DatabasePath)
 	}
 
-	switch v := strings.ToLower(env["allow_exec_credentials"]); v {
-	case "", "false", "0", "no":
-	case "true", "1", "yes":
-		c.AllowExecCredentials = true
-	default:
-		bad("allow_exec_credentials: %q is not true or false", env["allow_exec_credentials"])
-	}
+	c.AllowExecCredentials = serverBool(env, "allow_exec_credentials", bad)
+	c.AllowKubeletPprof = serverBool(env, "allow_kubelet_pprof", bad)
 
 	// Defaults and bounds come from pkg/settingspec/settings.json, as the README's table does.
 	spec, err := settingspec.Load()
@@ -267,6 +265,20 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// serverBool reads a grafana.ini switch that is off unless set; anything but a clear true or
+// false is reported through bad (and the switch left off).
+func serverBool(env map[string]string, key string, bad func(string, ...any)) bool {
+	switch strings.ToLower(env[key]) {
+	case "", "false", "0", "no":
+		return false
+	case "true", "1", "yes":
+		return true
+	default:
+		bad("%s: %q is not true or false", key, env[key])
+		return false
+	}
 }
 
 // noun names what a setting of this kind is, for errors.

@@ -95,7 +95,7 @@ func TestShippedRBACIsSufficientAndLeast(t *testing.T) {
 	if res.Status != backend.HealthStatusOk {
 		t.Errorf("health %v: %s", res.Status, res.Message)
 	}
-	for _, name := range []string{"get pods", "get pods/exec", "create pods/exec", "get pods/log"} {
+	for _, name := range []string{"get pods", "get pods/exec", "create pods/exec", "get pods/log", "get pods/proxy", "list events"} {
 		if c, ok := checks[name]; !ok || c.Status != "ok" {
 			t.Errorf("check %q: %+v", name, c)
 		}
@@ -131,6 +131,12 @@ func TestShippedRBACIsSufficientAndLeast(t *testing.T) {
 		{"get", "configmaps", "", false},
 		{"get", "nodes", "", false},
 		{"create", "serviceaccounts", "token", false},
+		{"get", "pods", "proxy", true},     // Go profiles
+		{"create", "pods", "proxy", false}, // only GET through the proxy
+		{"list", "events", "", true},       // the pod's story
+		{"watch", "events", "", false},
+		{"get", "nodes", "proxy", false}, // the kubelet: opt-in, kubelet-pprof.yaml
+		{"list", "nodes", "", false},
 	}
 	for _, tc := range tests {
 		allowed, reason, err := client.CanI(ctx, ns, tc.verb, tc.resource, tc.subresource)

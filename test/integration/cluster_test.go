@@ -29,6 +29,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/seed/stackcapture/pkg/kube"
+	"github.com/seed/stackcapture/test/integration/clusterbin"
 )
 
 // nodeName is the one kwok node every test pod is scheduled on (there is no scheduler).
@@ -52,8 +53,8 @@ type cluster struct {
 
 // startCluster starts the three programs and waits until an exec through the API server into a
 // kwok pod works. On error everything already started is stopped.
-func startCluster(ctx context.Context, bins *binaries, dir string) (c *cluster, err error) {
-	c = &cluster{dir: dir, kwokModDir: bins.kwokModuleDir}
+func startCluster(ctx context.Context, bins *clusterbin.Binaries, dir string) (c *cluster, err error) {
+	c = &cluster{dir: dir, kwokModDir: bins.KwokModuleDir}
 	defer func() {
 		if err != nil {
 			c.stop()
@@ -72,7 +73,7 @@ func startCluster(ctx context.Context, bins *binaries, dir string) (c *cluster, 
 
 	etcdURL := "http://127.0.0.1:" + strconv.Itoa(etcdPort)
 	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
-	etcd, err := startProcess("etcd", filepath.Join(dir, "etcd.log"), os.Environ(), bins.etcd,
+	etcd, err := startProcess("etcd", filepath.Join(dir, "etcd.log"), os.Environ(), bins.Etcd,
 		"--name=integration",
 		"--data-dir="+filepath.Join(dir, "etcd-data"),
 		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
@@ -90,7 +91,7 @@ func startCluster(ctx context.Context, bins *binaries, dir string) (c *cluster, 
 	}
 
 	apiURL := "https://127.0.0.1:" + strconv.Itoa(apiPort)
-	apiserver, err := startProcess("kube-apiserver", filepath.Join(dir, "kube-apiserver.log"), os.Environ(), bins.kubeAPIServer,
+	apiserver, err := startProcess("kube-apiserver", filepath.Join(dir, "kube-apiserver.log"), os.Environ(), bins.KubeAPIServer,
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
 		"--cert-dir="+filepath.Join(dir, "apiserver-certs"),
@@ -164,7 +165,7 @@ func startCluster(ctx context.Context, bins *binaries, dir string) (c *cluster, 
 	}
 	kwokAddr := "127.0.0.1:" + strconv.Itoa(kwokPort)
 	// HOME points into the run's directory so that a developer's ~/.kwok/kwok.yaml stays out.
-	kwok, err := startProcess("kwok", filepath.Join(dir, "kwok.log"), append(os.Environ(), "HOME="+kwokDir), bins.kwok,
+	kwok, err := startProcess("kwok", filepath.Join(dir, "kwok.log"), append(os.Environ(), "HOME="+kwokDir), bins.Kwok,
 		"--kubeconfig="+kubeconfig,
 		"--config="+stages,
 		"--manage-all-nodes=true",

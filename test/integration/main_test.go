@@ -16,6 +16,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed/stackcapture/test/integration/clusterbin"
+)
+
+// The versions of the cluster's programs, as the tests name them.
+const (
+	kubeVersion = clusterbin.KubeVersion
+	etcdVersion = clusterbin.EtcdVersion
+	kwokVersion = clusterbin.KwokVersion
 )
 
 // shared is the cluster every test of the package uses. TestMain sets it once before any
@@ -31,22 +40,28 @@ func runTests(m *testing.M) int {
 	// A cold build of the three programs takes minutes; this bounds a hung download.
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
-	root, err := cacheRoot()
+	root, err := clusterbin.CacheRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		return 1
 	}
 	buildStart := time.Now()
-	bins, err := ensureBinaries(ctx, root)
+	bins, err := clusterbin.Ensure(ctx, root, func(format string, args ...any) {
+		fmt.Printf("integration: "+format+"\n", args...)
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		return 1
 	}
-	if len(bins.built) == 0 {
+	switch {
+	case bins.Waited > 0 && len(bins.Built) == 0:
+		fmt.Printf("integration: etcd %s, kube-apiserver %s, kwok %s built by another process (the test command starts the build) into %s; waited %s for them\n",
+			etcdVersion, kubeVersion, kwokVersion, root, bins.Waited.Round(time.Second))
+	case len(bins.Built) == 0:
 		fmt.Printf("integration: etcd %s, kube-apiserver %s, kwok %s from the cache %s (%s)\n",
 			etcdVersion, kubeVersion, kwokVersion, root, time.Since(buildStart).Round(time.Millisecond))
-	} else {
-		fmt.Printf("integration: built into %s in %s: %s\n", root, time.Since(buildStart).Round(time.Second), strings.Join(bins.built, ", "))
+	default:
+		fmt.Printf("integration: built into %s in %s: %s\n", root, time.Since(buildStart).Round(time.Second), strings.Join(bins.Built, ", "))
 	}
 
 	dir, err := os.MkdirTemp("", "stackcapture-integration-")

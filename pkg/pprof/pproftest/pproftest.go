@@ -26,7 +26,7 @@ const (
 
 // Target is a running target program.
 type Target struct {
-	Host string // "127.0.0.1"
+	Host string // "127.0.0.1", or the host of Options.Addr
 	Port int32
 	PID  int
 	// Parked is how many goroutines wait in ParkFunc.
@@ -34,10 +34,16 @@ type Target struct {
 }
 
 // Options configure the target. Zero values use the defaults: 1,000 parked
-// goroutines and 64 MiB of live heap.
+// goroutines, 64 MiB of live heap, listening on 127.0.0.1, started as is.
 type Options struct {
 	Parked    int
 	HeapBytes int
+	// Addr is the listen address (host:port, port 0 for any); default "127.0.0.1:0".
+	Addr string
+	// Wrap is a command the target runs under, its path and arguments following:
+	// e.g. {"ip", "netns", "exec", "ns1"} to listen inside a network namespace.
+	// The wrapper must exec the target (stay one process) so stopping it stops the target.
+	Wrap []string
 }
 
 // Start builds and starts the target program. It is skipped under -short
@@ -52,6 +58,9 @@ func Start(t testing.TB, opts Options) *Target {
 	}
 	if opts.HeapBytes == 0 {
 		opts.HeapBytes = 64 << 20
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
 	}
 	bin := filepath.Join(t.TempDir(), "pprof-target")
 	goCmd, err := exec.LookPath("go")
@@ -72,8 +81,10 @@ func Start(t testing.TB, opts Options) *Target {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout io.ReadCloser
-	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0",
+	argv := append(append([]string{}, opts.Wrap...), bin, "-addr", opts.Addr,
 		"-parked", strconv.Itoa(opts.Parked), "-heap", strconv.Itoa(opts.HeapBytes))
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stderr = os.Stderr // why a wrapped or failing target did not start
 	stdout, err = cmd.StdoutPipe()
 	if err != nil {
 		cancel()
