@@ -47,7 +47,8 @@ func checkFlame(t *testing.T, f *sc.FlameTree, total int64) []int {
 	return parents
 }
 
-// widestLeafPath follows the heaviest child from the root down and returns the labels.
+// widestLeafPath follows the heaviest child from the root down, stopping at a node whose
+// own time outweighs each of its children, and returns the labels.
 func widestLeafPath(f *sc.FlameTree, parents []int) []string {
 	path := []string{f.Labels[0]}
 	cur := 0
@@ -58,7 +59,7 @@ func widestLeafPath(f *sc.FlameTree, parents []int) []string {
 				best = i
 			}
 		}
-		if best < 0 {
+		if best < 0 || f.Selfs[cur] > f.Values[best] {
 			return path
 		}
 		path = append(path, f.Labels[best])
