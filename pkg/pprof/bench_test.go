@@ -136,6 +136,14 @@ func BenchmarkParseCPU10MB(b *testing.B) {
 			}
 		})
 	})
+	// The same without the flame tree: the difference is what the tree costs.
+	b.Run("summary-without-flame", func(b *testing.B) {
+		loopWithCPU(b, func() {
+			if _, err := sc.ParseCPU(data, sc.Options{FlameNodes: -1}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 	// What google/pprof's decoder alone costs, for comparison.
 	b.Run("decode-only", func(b *testing.B) {
 		loopWithCPU(b, func() {

@@ -114,23 +114,30 @@ func buildFlame(p *profile.Profile, vi, maxNodes int) *FlameTree {
 		locFrames[li] = ids
 	}
 	pos := newLocPos(p)
-	// Each sample's stack, root first, as function numbers; and its weight.
+	// Each sample's stack, root first, as function numbers (slices of one backing array);
+	// and its weight.
+	counted := func(s *profile.Sample) bool { return vi < len(s.Value) && s.Value[vi] != 0 }
+	frames := 0
+	for _, s := range p.Sample {
+		if counted(s) {
+			for _, loc := range s.Location {
+				frames += len(locFrames[pos.of(loc)])
+			}
+		}
+	}
+	backing := make([]int32, 0, frames)
 	stacks := make([][]int32, 0, len(p.Sample))
 	weights := make([]int64, 0, len(p.Sample))
 	var total int64
 	for _, s := range p.Sample {
-		if vi >= len(s.Value) || s.Value[vi] == 0 {
+		if !counted(s) {
 			continue
 		}
-		n := 0
-		for _, loc := range s.Location {
-			n += len(locFrames[pos.of(loc)])
-		}
-		st := make([]int32, 0, n)
+		from := len(backing)
 		for i := len(s.Location) - 1; i >= 0; i-- {
-			st = append(st, locFrames[pos.of(s.Location[i])]...)
+			backing = append(backing, locFrames[pos.of(s.Location[i])]...)
 		}
-		stacks = append(stacks, st)
+		stacks = append(stacks, backing[from:len(backing):len(backing)])
 		weights = append(weights, s.Value[vi])
 		total += s.Value[vi]
 	}
