@@ -1,9 +1,11 @@
 package jvmheap_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -159,5 +161,44 @@ func TestRoomFailures(t *testing.T) {
 	}
 	if _, err := jvmheap.NewRoom(jvmheap.RoomOptions{Mode: "sometimes"}); err == nil {
 		t.Error("NewRoom accepted an unknown histogram mode")
+	}
+}
+
+// TestHistogramOnlyRun runs heap.sh's second pass the way the room does (histogram only,
+// the pids given as an argument, a non-JVM among them) in dash and busybox sh.
+func TestHistogramOnlyRun(t *testing.T) {
+	classes := heaptest.Compile(t)
+	j := heaptest.Start(t, filepath.Join(jvmtest.JDK17Home, "bin", "java"), classes, heaptest.Options{})
+	args, err := jvmheap.HistogramArgs(jvmheap.HistogramAll, jvmheap.DefaultToolTimeout, 5, []int{os.Getpid(), j.PID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jvmheap.HistogramArgs(jvmheap.HistogramNone, time.Second, 5, []int{j.PID}); err == nil {
+		t.Error("HistogramArgs accepted mode none")
+	}
+	for _, shell := range [][]string{{"dash"}, {"busybox", "sh"}} {
+		t.Run(shell[0], func(t *testing.T) {
+			bin, err := exec.LookPath(shell[0])
+			if err != nil {
+				t.Skipf("%s is not installed", shell[0])
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, append(shell[1:], args[1:]...)...) // args[0] is "sh"
+			cmd.Stdin = bytes.NewReader(jvmheap.Script())
+			cmd.Env = []string{"PATH=/usr/bin:/bin"}
+			raw, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, raw)
+			}
+			out, err := jvmheap.ParseProbeOutput(bytes.NewReader(raw))
+			if err != nil || len(out.JVMs) != 1 || out.JVMs[0].PID != j.PID {
+				t.Fatalf("parse: %v\n%s", err, raw)
+			}
+			cmds := out.JVMs[0].Commands
+			if len(cmds) != 1 || cmds[0].Name != "class_histogram" || !strings.Contains(cmds[0].Text, heaptest.TopClass) {
+				t.Errorf("commands %+v", cmds)
+			}
+		})
 	}
 }
