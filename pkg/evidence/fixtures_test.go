@@ -239,6 +239,18 @@ func TestJVMHeapFixtures(t *testing.T) {
 		t.Fatalf("no JVM: %+v", noJVM)
 	}
 	checkFixture(t, "jvm-heap-no-jvm.json", render(t, 22, noJVM))
+
+	// A heap above the histogram bound: heap, Metaspace and NMT kept, the histogram skipped.
+	bounded, err := jvmheap.NewRoom(jvmheap.RoomOptions{MaxHistogramHeap: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := collect(t, bounded, client, evidence.Target{Namespace: "search", Pod: pod, Containers: []string{"elasticsearch"}, Focus: evidence.FocusMemory})
+	var bev jvmheap.Evidence
+	if len(big) != 1 || big[0].Failure != nil || json.Unmarshal(big[0].Summary, &bev) != nil || bev.Histogram != nil || bev.Heap == nil {
+		t.Fatalf("bounded: %+v", big)
+	}
+	checkFixture(t, "jvm-heap-too-large.json", render(t, 24, big[0]))
 }
 
 // TestPodStoryFixture: an Elasticsearch pod OOM-killed four times, with its events, its
@@ -280,6 +292,20 @@ func TestPodStoryFixture(t *testing.T) {
 		t.Fatalf("pod story: %+v", pieces)
 	}
 	checkFixture(t, "pod-story.json", render(t, 23, pieces[0]))
+
+	// Partial: events forbidden, restarted but the previous log is gone. Still one piece,
+	// not failed; the story says what it could not read.
+	srv.AddPod(kubetest.PodSpec{Namespace: ns, Name: "es-1", Node: "worker-3",
+		Containers: []kubetest.ContainerSpec{{Name: cont, LogFile: logPath}}})
+	srv.ContainerOOMKilled(ns, "es-1", cont, 1, oomAt.Add(-5*time.Minute), oomAt)
+	srv.Deny("list", "events", "")
+	_, pod1 := clientFor(t, srv, ns, "es-1")
+	partial := collect(t, podstory.NewRoom(podstory.Options{}), client, evidence.Target{Namespace: ns, Pod: pod1, Containers: []string{cont}, AlertStart: alertStart, Focus: evidence.FocusCPU})
+	var ps podstory.Summary
+	if len(partial) != 1 || partial[0].Failure != nil || json.Unmarshal(partial[0].Summary, &ps) != nil || len(ps.Story.Failures) != 2 {
+		t.Fatalf("partial pod story: %+v", partial)
+	}
+	checkFixture(t, "pod-story-partial.json", render(t, 25, partial[0]))
 }
 
 // TestFixturesAreOnePieceEach keeps the directory honest without collecting anything
