@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/evidence"
+	"github.com/seed/stackcapture/pkg/kube"
 )
 
 // RoomOptions configure the Go profiles room.
@@ -106,10 +107,35 @@ func (r *Room) plan(t evidence.Target) []job {
 	}
 	var jobs []job
 	var noEndpoint error
+	// Containers share the pod's address: two declarations of one port are one program
+	// (a pod-wide annotation on a pod of several containers). It is fetched once, for the
+	// container that declares it itself if one does; two CPU profiles at once would make
+	// the second fail ("cpu profiling already in use").
+	type where struct {
+		scheme, path string
+		port         int32
+	}
+	owner := map[where]string{}
+	ownsIt := map[string]bool{} // the container declares the endpoint itself
+	for _, c := range containers {
+		ep, err := Discover(t.Pod, c)
+		if err != nil {
+			continue
+		}
+		own := ep.Source != "annotation "+Annotation || declaresPort(t.Pod, c, ep.Port)
+		w := where{ep.Scheme, ep.Path, ep.Port}
+		if prev, ok := owner[w]; !ok || (own && !ownsIt[prev]) {
+			owner[w] = c
+		}
+		ownsIt[c] = own
+	}
 	for _, c := range containers {
 		ep, err := Discover(t.Pod, c)
 		switch {
 		case err == nil:
+			if owner[where{ep.Scheme, ep.Path, ep.Port}] != c {
+				continue
+			}
 			for _, k := range kinds {
 				jobs = append(jobs, job{kind: k, container: c, source: sourceText(ep),
 					target: Target{Namespace: t.Pod.Namespace, Pod: t.Pod.Name, Endpoint: ep}})
@@ -133,6 +159,16 @@ func (r *Room) plan(t evidence.Target) []job {
 			t.Pod.Namespace, t.Pod.Name, Annotation, DefaultPath, Annotation)}})
 	}
 	return jobs
+}
+
+// declaresPort says whether container lists port among its container ports.
+func declaresPort(pod *kube.PodInfo, container string, port int32) bool {
+	for _, p := range pod.Ports {
+		if p.Container == container && p.Port == port {
+			return true
+		}
+	}
+	return false
 }
 
 func sourceText(ep Endpoint) string {

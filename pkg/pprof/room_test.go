@@ -116,6 +116,12 @@ func TestRoomPlans(t *testing.T) {
 			{Name: "go", Ports: []corev1.ContainerPort{{Name: "pprof", ContainerPort: 6060}}},
 			{Name: "jvm"}, {Name: "sidecar", Ports: []corev1.ContainerPort{{Name: "pprof", ContainerPort: 6061}}}, {Name: "broken"},
 		}})
+	// A pod-wide annotation and a container's own port naming the same port: one program.
+	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "shared-0", Node: "n1", IP: "127.0.0.1",
+		Annotations: map[string]string{pprof.Annotation: "6060"},
+		Containers: []kubetest.ContainerSpec{
+			{Name: "proxy"}, {Name: "app", Ports: []corev1.ContainerPort{{Name: "pprof", ContainerPort: 6060}}}, {Name: "other"},
+		}})
 	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "jvm-0", Node: "n1", IP: "127.0.0.1",
 		Containers: []kubetest.ContainerSpec{{Name: "app"}, {Name: "envoy"}}})
 	client, err := kube.NewForConfig(srv.RESTConfig())
@@ -132,6 +138,10 @@ func TestRoomPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shared, err := client.Pod(ctx, "shop", "shared-0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	room := pprof.NewRoom(pprof.RoomOptions{})
 	tests := []struct {
 		name   string
@@ -145,6 +155,9 @@ func TestRoomPlans(t *testing.T) {
 		{"no container declares: one piece for the pod", evidence.Target{Pod: jvmPod, Focus: evidence.FocusAll}, "/go-cpu"},
 		{"no container declares, memory", evidence.Target{Pod: jvmPod, Containers: []string{"app"}, Focus: evidence.FocusMemory}, "/go-heap"},
 		{"turned off: nothing", evidence.Target{Pod: mixed, Containers: []string{"sidecar"}, Focus: evidence.FocusAll}, ""},
+		{"one port declared for several containers is fetched once, for the container that declares it itself",
+			evidence.Target{Pod: shared, Focus: evidence.FocusCPU}, "app/go-cpu app/go-goroutines"},
+		{"the pod-wide annotation alone: the first container", evidence.Target{Pod: shared, Containers: []string{"proxy", "other"}, Focus: evidence.FocusMemory}, "proxy/go-heap"},
 		{"node alert, kubelet setting off", evidence.Target{Node: "n1", Focus: evidence.FocusCPU}, "/go-cpu"},
 		{"no pod, no node", evidence.Target{Focus: evidence.FocusCPU}, ""},
 	}
