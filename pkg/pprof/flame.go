@@ -153,6 +153,14 @@ func buildFlame(p *profile.Profile, vi, maxNodes int) *FlameTree {
 		return -1
 	}
 
+	// Per frame number + 1 (0: the stack ended): samples and weight in the range being
+	// grouped, and where its group starts; reset after each node.
+	counts := make([]int, len(names)+1)
+	sums := make([]int64, len(names)+1)
+	starts := make([]int, len(names)+1)
+	scratch := make([]int, len(perm))
+	var touched []int32
+
 	var nodes []flameNode
 	h := &candidateHeap{{lo: 0, hi: len(perm), depth: 0, parent: -1, fn: -1, value: total}}
 	for h.Len() > 0 && len(nodes) < maxNodes {
@@ -165,22 +173,39 @@ func buildFlame(p *profile.Profile, vi, maxNodes int) *FlameTree {
 		// The candidate's samples share its call path, frames 0..depth-1 (none for the
 		// root): group them by their frame at depth.
 		next := c.depth
+		// A counting sort by frame (bucket 0: stacks that end here), linear in the range.
 		rng := perm[c.lo:c.hi]
-		slices.SortFunc(rng, func(a, b int) int { return int(frameAt(a, next)) - int(frameAt(b, next)) })
-		for i := 0; i < len(rng); {
-			f := frameAt(rng[i], next)
-			j := i
-			var v int64
-			for j < len(rng) && frameAt(rng[j], next) == f {
-				v += weights[rng[j]]
-				j++
+		touched = touched[:0]
+		for _, smp := range rng {
+			k := frameAt(smp, next) + 1
+			if counts[k] == 0 {
+				touched = append(touched, k)
 			}
-			if f < 0 {
+			counts[k]++
+			sums[k] += weights[smp]
+		}
+		slices.Sort(touched)
+		off := 0
+		for _, k := range touched {
+			starts[k] = off
+			off += counts[k]
+		}
+		for _, smp := range rng {
+			k := frameAt(smp, next) + 1
+			scratch[starts[k]] = smp
+			starts[k]++
+		}
+		copy(rng, scratch[:len(rng)])
+		off = 0
+		for _, k := range touched {
+			n, v := counts[k], sums[k]
+			counts[k], sums[k] = 0, 0
+			if k == 0 {
 				nodes[id].self += v
 			} else {
-				heap.Push(h, flameCandidate{lo: c.lo + i, hi: c.lo + j, depth: next + 1, parent: id, fn: f, value: v})
+				heap.Push(h, flameCandidate{lo: c.lo + off, hi: c.lo + off + n, depth: next + 1, parent: id, fn: k - 1, value: v})
 			}
-			i = j
+			off += n
 		}
 	}
 	folded := h.Len()

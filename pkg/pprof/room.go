@@ -143,7 +143,7 @@ func (r *Room) plan(t evidence.Target) []job {
 		case errors.Is(err, ErrBadEndpoint):
 			// Declared but unusable: the user meant it, so say what is wrong, once.
 			if len(kinds) > 0 {
-				jobs = append(jobs, job{kind: kinds[0], container: c, source: "annotation " + Annotation,
+				jobs = append(jobs, job{kind: kinds[0], container: c, source: fmt.Sprintf("pprof annotation of container %q", c),
 					failure: &Failure{Reason: ReasonBadEndpoint, Message: err.Error()}})
 			}
 		case errors.Is(err, ErrNoEndpoint):
