@@ -182,6 +182,26 @@ func TestGoFixtures(t *testing.T) {
 	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "orders-5b7c9d-k2x8p", Node: "worker-1", IP: target.Host,
 		Containers: []kubetest.ContainerSpec{{Name: "app", Ports: ports}}})
 	client, pod := clientFor(t, srv, "shop", "orders-5b7c9d-k2x8p")
+	// Right after start some parked goroutines have not run yet and the heap profile (as
+	// of the last GC) may be empty: wait until the program shows what it is made to show.
+	ep, err := pprof.Discover(pod, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptgt := pprof.Target{Namespace: "shop", Pod: pod.Name, Endpoint: ep}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		g := pprof.Collect(ctx, client, pprof.Request{Kind: pprof.KindGoroutines, Target: ptgt, MaxBytes: 16 << 20})
+		h := pprof.Collect(ctx, client, pprof.Request{Kind: pprof.KindHeap, Target: ptgt, MaxBytes: 16 << 20})
+		cancel()
+		if g.Failure == nil && h.Failure == nil && len(g.Goroutines.Groups) > 0 && g.Goroutines.Groups[0].Count == int64(target.Parked) &&
+			len(h.Heap.TopInUseBytes) > 0 && h.Heap.TopInUseBytes[0].Function == pproftest.AllocFunc {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the target did not settle within a minute: %+v %+v", g.Failure, h.Failure)
+		}
+	}
 	pieces := collect(t, room, client, evidence.Target{Namespace: "shop", Pod: pod, Containers: []string{"app"}, Focus: evidence.FocusAll})
 	if len(pieces) != 3 {
 		t.Fatalf("%d pieces", len(pieces))

@@ -99,19 +99,24 @@ func buildFlame(p *profile.Profile, vi, maxNodes int) *FlameTree {
 		return id
 	}
 	locFrames := make([][]int32, len(p.Location))
+	lines := 0
+	for _, loc := range p.Location {
+		lines += max(len(loc.Line), 1)
+	}
+	locBacking := make([]int32, 0, lines)
 	for li, loc := range p.Location {
-		ids := make([]int32, 0, max(len(loc.Line), 1))
+		from := len(locBacking)
 		for i := len(loc.Line) - 1; i >= 0; i-- { // Line[0] is the innermost (inlined) frame
 			name := "?"
 			if f := loc.Line[i].Function; f != nil {
 				name = f.Name
 			}
-			ids = append(ids, intern(name))
+			locBacking = append(locBacking, intern(name))
 		}
-		if len(ids) == 0 {
-			ids = append(ids, intern(fmt.Sprintf("0x%x", loc.Address)))
+		if len(loc.Line) == 0 {
+			locBacking = append(locBacking, intern(fmt.Sprintf("0x%x", loc.Address)))
 		}
-		locFrames[li] = ids
+		locFrames[li] = locBacking[from:len(locBacking):len(locBacking)]
 	}
 	pos := newLocPos(p)
 	// Each sample's stack, root first, as function numbers (slices of one backing array);

@@ -54,6 +54,7 @@ func TestRoomCollectsAGoProgram(t *testing.T) {
 	client, pod := podFor(t, srv, target.Host, nil, []corev1.ContainerPort{{Name: "pprof", ContainerPort: target.Port}})
 	room := pprof.NewRoom(pprof.RoomOptions{})
 	tgt := evidence.Target{Namespace: "shop", Pod: pod, Containers: []string{"api"}, Focus: evidence.FocusAll}
+	settled(t, client, targetFor(t, pod), target.Parked)
 
 	pieces := collectRoom(t, room, client, tgt)
 	if got := kindsOf(pieces); got != "api/go-cpu api/go-goroutines api/go-heap" {
@@ -104,6 +105,25 @@ func TestRoomCollectsAGoProgram(t *testing.T) {
 	mem.Focus = evidence.FocusMemory
 	if got := kindsOf(collectRoom(t, room, client, mem)); got != "api/go-heap" {
 		t.Errorf("memory focus: %s", got)
+	}
+}
+
+// settled waits until the target program's goroutines are all parked and its heap profile
+// has seen a GC: right after start, some parked goroutines have not run yet (a stack of
+// their own) and the heap profile, as of the last GC, may be empty.
+func settled(t *testing.T, client kube.Proxier, tgt pprof.Target, parked int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		g := collect(t, client, pprof.Request{Kind: pprof.KindGoroutines, Target: tgt, MaxBytes: maxBytes}, time.Minute)
+		h := collect(t, client, pprof.Request{Kind: pprof.KindHeap, Target: tgt, MaxBytes: maxBytes}, time.Minute)
+		if g.Failure == nil && h.Failure == nil && len(g.Goroutines.Groups) > 0 && g.Goroutines.Groups[0].Count == int64(parked) && h.Heap.InUseBytes > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the target did not settle within a minute: goroutines %+v heap %+v", g.Failure, h.Failure)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
