@@ -75,14 +75,14 @@ func TestRoomCollectsAGoProgram(t *testing.T) {
 	if err := json.Unmarshal(pieces[0].Summary, &cpu); err != nil {
 		t.Fatal(err)
 	}
-	if pieces[0].Path != "/debug/pprof/profile?seconds=2" || pieces[0].Took < time.Second || len(cpu.TopFlat) == 0 || cpu.TopFlat[0].Function != pproftest.BurnFunc {
+	if pieces[0].Path != "/debug/pprof/profile?seconds=2" || pieces[0].Took < time.Second || ownTopFlat(cpu.TopFlat) != pproftest.BurnFunc {
 		t.Errorf("cpu: path %q took %s top %+v", pieces[0].Path, pieces[0].Took, cpu.TopFlat)
 	}
 	if cpu.Flame == nil {
 		t.Fatal("cpu summary has no flame tree")
 	}
 	parents := checkFlame(t, cpu.Flame, int64(cpu.Total))
-	if path := widestLeafPath(cpu.Flame, parents); path[len(path)-1] != pproftest.BurnFunc {
+	if path := ownFrames(widestLeafPath(cpu.Flame, parents)); path[len(path)-1] != pproftest.BurnFunc {
 		t.Errorf("widest flame path %v ends elsewhere than %s", path, pproftest.BurnFunc)
 	}
 	var gor pprof.GoroutineSummary
@@ -106,6 +106,26 @@ func TestRoomCollectsAGoProgram(t *testing.T) {
 	if got := kindsOf(collectRoom(t, room, client, mem)); got != "api/go-heap" {
 		t.Errorf("memory focus: %s", got)
 	}
+}
+
+// ownTopFlat is the first function of a flat ranking outside the runtime. On a loaded
+// machine the burning goroutine is preempted so often that runtime.asyncPreempt, the
+// preemption's own frame below the burning function, can outweigh it.
+func ownTopFlat(fs []pprof.CPUFunc) string {
+	for _, f := range fs {
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return f.Function
+		}
+	}
+	return ""
+}
+
+// ownFrames drops the runtime's frames from the end of a path (see ownTopFlat).
+func ownFrames(path []string) []string {
+	for len(path) > 1 && strings.HasPrefix(path[len(path)-1], "runtime.") {
+		path = path[:len(path)-1]
+	}
+	return path
 }
 
 // settled waits until the target program's goroutines are all parked and its heap profile
