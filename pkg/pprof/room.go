@@ -17,8 +17,8 @@ type RoomOptions struct {
 	// Parse bounds the summaries (zero: the defaults).
 	Parse Options
 	// Kubelet allows node alerts to fetch the kubelet's profiles through nodes/proxy, a
-	// powerful grant the server admin turns on. When false a node alert gets one failed
-	// piece saying so.
+	// powerful grant the server admin turns on (the server setting allow_kubelet_pprof).
+	// When false a node alert gets one failed piece saying so.
 	Kubelet bool
 }
 
@@ -92,7 +92,7 @@ func (r *Room) plan(t evidence.Target) []job {
 			j := job{kind: k, target: Target{Node: t.Node}, source: fmt.Sprintf("kubelet of node %s (nodes/proxy, %s)", t.Node, DefaultPath)}
 			if !r.opts.Kubelet {
 				j.failure = &Failure{Reason: ReasonDisabled, Message: fmt.Sprintf(
-					"node %s's alert names no pod; the kubelet's profiles are read through nodes/proxy only when the server admin enables the kubelet setting (a powerful grant: get on nodes/proxy)", t.Node)}
+					"node %s's alert names no pod; the kubelet's profiles are read through nodes/proxy only when the server admin sets allow_kubelet_pprof = true and grants get on nodes/proxy (a powerful grant: deploy/kubernetes/kubelet-pprof.yaml)", t.Node)}
 				return []job{j}
 			}
 			jobs = append(jobs, j)
