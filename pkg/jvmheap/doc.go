@@ -19,6 +19,11 @@
 //  5. View: the histogram as a table with bars (Display is the Java name, "byte[]"), heap
 //     and metaspace used/committed, NMT categories; Failures as reasons.
 //
+// Room (NewRoom) is the evidence.Room: one jvm-heap piece per container for the memory
+// focus. It runs heap.sh twice: first without the histogram (heap_info, Metaspace, NMT),
+// then the histogram alone for the JVMs whose used heap is within
+// RoomOptions.MaxHistogramHeap, so a huge heap is never walked.
+//
 // A part that could not be read is a Failure with a Reason from a closed set (no-jcmd,
 // attach-unsafe, attach-failed, timeout, nmt-off, not-taken, command-failed, truncated);
 // the rest is kept.

@@ -6,6 +6,10 @@
 # (no jcmd) get their heap summary from the thread probe's kill -3, which prints it after
 # the threads.
 #
+# Two optional arguments follow: PARTS, "all" (the default) or "histogram" (the class
+# histogram only: a second exec once the heap's size is known), and PIDS, comma-separated
+# process ids to look at instead of every process (each still checked to be a JVM).
+#
 # HISTO_MODE: full  GC.class_histogram        (a full GC first: live objects only)
 #             all   GC.class_histogram -all   (no GC: every object, reachable or not)
 #             none  no histogram
@@ -32,12 +36,22 @@ main() {
 	case $histo_mode in full | all | none) ;; *) histo_mode=full ;; esac
 	case $tool_timeout in '' | *[!0-9]*) tool_timeout=30 ;; esac
 	case $top_n in '' | *[!0-9]*) top_n=50 ;; esac
+	parts=${4:-all}
+	case $parts in all | histogram) ;; *) parts=all ;; esac
+	only_pids=${5:-}
+	case $only_pids in *[!0-9,]*) only_pids= ;; esac
 
 	echo "@sc stackcapture-heap 1"
 	echo "@sc histo_mode $histo_mode"
 
 	set -f
-	if [ -n "${STACKCAPTURE_PIDS:-}" ]; then
+	if [ -n "$only_pids" ]; then
+		candidates=
+		_ifs=$IFS
+		IFS=,
+		for p in $only_pids; do candidates="$candidates $p"; done
+		IFS=$_ifs
+	elif [ -n "${STACKCAPTURE_PIDS:-}" ]; then
 		candidates=$STACKCAPTURE_PIDS
 	else
 		set +f
@@ -208,6 +222,10 @@ heap() {
 		echo "@sc error $_pid no jcmd in the image (JRE only): the heap summary is the one kill -3 prints after the threads"
 		return 0
 	fi
+	if [ "$parts" = histogram ]; then
+		histogram
+		return 0
+	fi
 	run heap_info "" GC.heap_info
 	case $_out in
 	*'Unable to open socket'* | *'AttachNotSupportedException'* | *'No such process'* | *'timed out after'*)
@@ -219,11 +237,15 @@ heap() {
 	*Metaspace*) ;;
 	*) run metaspace "" VM.metaspace basic ;;
 	esac
+	histogram
+	run native_memory "" VM.native_memory summary
+}
+
+histogram() {
 	case $histo_mode in
 	full) run class_histogram "$((top_n + 3))" GC.class_histogram ;;
 	all) run class_histogram "$((top_n + 3))" GC.class_histogram -all ;;
 	esac
-	run native_memory "" VM.native_memory summary
 }
 
-main "$1" "$2" "$3" </dev/null; exit 0
+main "$1" "$2" "$3" "${4:-}" "${5:-}" </dev/null; exit 0

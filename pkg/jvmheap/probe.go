@@ -46,6 +46,19 @@ func Script() []byte { return append([]byte(nil), heapScript...) }
 // Args returns the argv that runs the script from stdin. Only the mode's closed set and
 // numbers formatted here reach the command line; an unknown mode is an error.
 func Args(mode HistogramMode, toolTimeout time.Duration, topN int) ([]string, error) {
+	return argsFor(mode, toolTimeout, topN, false, nil)
+}
+
+// HistogramArgs returns the argv that takes the class histogram only, of the JVMs pids:
+// the second exec, once the first told the heaps' sizes.
+func HistogramArgs(mode HistogramMode, toolTimeout time.Duration, topN int, pids []int) ([]string, error) {
+	if mode == HistogramNone || len(pids) == 0 {
+		return nil, fmt.Errorf("jvmheap: a histogram-only run needs a histogram mode and pids (mode %q, %d pids)", mode, len(pids))
+	}
+	return argsFor(mode, toolTimeout, topN, true, pids)
+}
+
+func argsFor(mode HistogramMode, toolTimeout time.Duration, topN int, histogramOnly bool, pids []int) ([]string, error) {
 	switch mode {
 	case HistogramFull, HistogramAll, HistogramNone:
 	default:
@@ -58,7 +71,18 @@ func Args(mode HistogramMode, toolTimeout time.Duration, topN int) ([]string, er
 	if topN < 1 {
 		topN = DefaultTopN
 	}
-	return []string{"sh", "-s", "--", string(mode), strconv.FormatInt(secs, 10), strconv.Itoa(topN)}, nil
+	args := []string{"sh", "-s", "--", string(mode), strconv.FormatInt(secs, 10), strconv.Itoa(topN)}
+	if !histogramOnly {
+		return args, nil
+	}
+	ids := make([]string, len(pids))
+	for i, p := range pids {
+		if p < 1 {
+			return nil, fmt.Errorf("jvmheap: bad pid %d", p)
+		}
+		ids[i] = strconv.Itoa(p)
+	}
+	return append(args, "histogram", strings.Join(ids, ",")), nil
 }
 
 // ProbeOutput is everything heap.sh printed.

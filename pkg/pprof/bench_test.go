@@ -136,6 +136,14 @@ func BenchmarkParseCPU10MB(b *testing.B) {
 			}
 		})
 	})
+	// The same without the flame tree: the difference is what the tree costs.
+	b.Run("summary-without-flame", func(b *testing.B) {
+		loopWithCPU(b, func() {
+			if _, err := sc.ParseCPU(data, sc.Options{FlameNodes: -1}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 	// What google/pprof's decoder alone costs, for comparison.
 	b.Run("decode-only", func(b *testing.B) {
 		loopWithCPU(b, func() {
@@ -282,7 +290,7 @@ func BenchmarkCollectCPUOverWindow(b *testing.B) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		ev := sc.Collect(ctx, client, req)
 		cancel()
-		if ev.Failure != nil || ev.CPU.TopFlat[0].Function != pproftest.BurnFunc {
+		if ev.Failure != nil || ownTopFlat(ev.CPU.TopFlat) != pproftest.BurnFunc {
 			b.Fatalf("failure %v, summary %+v", ev.Failure, ev.CPU)
 		}
 		over += ev.Took - time.Second

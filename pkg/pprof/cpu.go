@@ -31,6 +31,8 @@ type CPUSummary struct {
 	Functions int       `json:"functions"`
 	TopFlat   []CPUFunc `json:"topFlat"`
 	TopCum    []CPUFunc `json:"topCum"`
+	// Flame is the bounded call tree (Options.FlameNodes), for Grafana's flame graph.
+	Flame *FlameTree `json:"flame,omitempty"`
 }
 
 // ParseCPU summarises a CPU profile (net/http/pprof's /debug/pprof/profile).
@@ -75,5 +77,8 @@ func ParseCPU(data []byte, opts Options) (*CPUSummary, error) {
 	}
 	s.TopFlat = conv(r.top(opts.top(), false))
 	s.TopCum = conv(r.top(opts.top(), true))
+	if n := opts.flameNodes(); n > 0 {
+		s.Flame = buildFlame(p, vi, n)
+	}
 	return s, nil
 }

@@ -1,16 +1,17 @@
 // Package pprof turns a Go program's pprof profiles into evidence: it finds
 // where a pod serves net/http/pprof (Discover), fetches a profile through
 // the API server's pod proxy (Collect, over kube.Proxier), and reads the
-// bytes into a small summary (ParseCPU, ParseGoroutines, ParseHeap). It
-// knows nothing of captures, storage or HTTP routes yet: it is the room a
-// capture's "Go evidence" will live in.
+// bytes into a small summary (ParseCPU, ParseGoroutines, ParseHeap). Room
+// (NewRoom) is its evidence.Room: what a capture plans and collects from a
+// target. It knows nothing of storage or HTTP routes.
 //
 // # What is fetched and why
 //
 //   - CPU: /debug/pprof/profile?seconds=N, N the capture's sample window
 //     rounded up to whole seconds (net/http/pprof takes an integer).
 //     Summary: top functions by flat and cumulative CPU with their share
-//     of the window (1.0 = one core, as JVM threads are shown).
+//     of the window (1.0 = one core, as JVM threads are shown), and a call
+//     tree bounded to Options.FlameNodes for the flame graph (flame.go).
 //   - Goroutines: /debug/pprof/goroutine (protobuf, debug=0), grouped by
 //     identical stack with counts; the state is read from the stack (see
 //     goroutine.go for why not debug=2).

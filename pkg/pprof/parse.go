@@ -32,6 +32,19 @@ type Options struct {
 	MaxUncompressed int64
 	// Top is the length of each ranked list; 0 means DefaultTop.
 	Top int
+	// FlameNodes bounds the CPU summary's call tree; 0 means DefaultFlameNodes, a
+	// negative value leaves the tree out.
+	FlameNodes int
+}
+
+func (o Options) flameNodes() int {
+	switch {
+	case o.FlameNodes < 0:
+		return 0
+	case o.FlameNodes == 0:
+		return DefaultFlameNodes
+	}
+	return o.FlameNodes
 }
 
 func (o Options) maxUncompressed() int64 {
