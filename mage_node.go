@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // The frontend's toolchain: Node 24 LTS and npm, pinned. The machines that run the tests get
@@ -91,6 +92,15 @@ func nodeToolchain(log io.Writer) (string, error) {
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", fmt.Errorf("node toolchain: %w", err)
+	}
+	// A run killed halfway leaves its partial directory (about 200 MB); one older than any
+	// fetch takes is nobody's.
+	if stale, err := filepath.Glob(filepath.Join(root, ".partial-*")); err == nil {
+		for _, d := range stale {
+			if info, err := os.Stat(d); err == nil && time.Since(info.ModTime()) > time.Hour {
+				_ = os.RemoveAll(d)
+			}
+		}
 	}
 	tmp, err := os.MkdirTemp(root, ".partial-")
 	if err != nil {
