@@ -75,6 +75,26 @@ func observeThreadsStored(o Observer, ps []jvm.Process) {
 	o.Stored(string(evidence.KindJVMThreads), int64(n))
 }
 
+// observePiecesStored tells o what a capture's pieces of evidence put in the store, summed
+// per kind: each piece's summary and raw output (a failed piece counts what it kept).
+func observePiecesStored(o Observer, pieces []evidence.Piece) {
+	byKind := map[evidence.Kind]int64{}
+	var kinds []evidence.Kind // in the order the pieces came, for a stable order of calls
+	for _, p := range pieces {
+		n := int64(len(p.Summary) + len(p.Raw))
+		if n == 0 {
+			continue
+		}
+		if _, seen := byKind[p.Kind]; !seen {
+			kinds = append(kinds, p.Kind)
+		}
+		byKind[p.Kind] += n
+	}
+	for _, k := range kinds {
+		o.Stored(string(k), byKind[k])
+	}
+}
+
 // byteCounter is an io.Writer that only counts.
 type byteCounter int64
 
