@@ -39,6 +39,9 @@ func Build() error {
 
 // Frontend installs the locked npm packages when missing and builds the frontend into dist/.
 func Frontend() error {
+	if err := useNode(); err != nil {
+		return err
+	}
 	if _, err := os.Stat("node_modules"); err != nil {
 		if err := npmInstall(); err != nil {
 			return err
@@ -142,6 +145,9 @@ func zipDir(dir, prefix, out string) error {
 // (Debian's chromium package at /usr/bin/chromium, or $CHROMIUM) and writes them to src/img/,
 // where plugin.json and the README show them. test/browser/ holds the page and the driver.
 func Screenshots() error {
+	if err := useNode(); err != nil {
+		return err
+	}
 	if _, err := os.Stat("node_modules"); err != nil {
 		if err := npmInstall(); err != nil {
 			return err
@@ -163,6 +169,9 @@ func Screenshots() error {
 // failed, so one run shows every failure; the command fails if any lane did.
 func Test() error {
 	if err := SystemDeps(); err != nil {
+		return err
+	}
+	if err := useNode(); err != nil { // the pinned Node 24 for the frontend lane (mage_node.go)
 		return err
 	}
 	lanes := []struct {
@@ -304,7 +313,12 @@ func testIntegration(out io.Writer) error {
 }
 
 // TestFrontend typechecks, lints, tests and builds the frontend from a clean install.
-func TestFrontend() error { return testFrontend(os.Stdout) }
+func TestFrontend() error {
+	if err := useNode(); err != nil {
+		return err
+	}
+	return testFrontend(os.Stdout)
+}
 
 func testFrontend(out io.Writer) error {
 	if err := runTo(out, "npm", "ci", "--no-audit", "--no-fund"); err != nil {
@@ -328,6 +342,9 @@ func testFrontend(out io.Writer) error {
 // itself builds against the oldest supported Grafana (12.4); this shows the newest works too.
 // Not part of Test: the second install and run take about 4 minutes on the shared machine.
 func TestGrafana13() error {
+	if err := useNode(); err != nil {
+		return err
+	}
 	if _, err := os.Stat("node_modules"); err != nil {
 		if err := npmInstall(); err != nil {
 			return err

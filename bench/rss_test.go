@@ -79,8 +79,12 @@ func pluginRSS(b *testing.B, bin, kubeconfig string) (bareKB, instanceKB, anonKB
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin)
 	// What go-plugin's server checks, as Grafana sets it: the SDK's magic cookie and protocol version.
+	// The server configuration as Grafana passes [plugin.seed-stackcapture-app]: GF_PLUGIN_*.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + b.TempDir(), "TMPDIR=" + b.TempDir(),
-		"grafana_plugin_type=datasource", "PLUGIN_PROTOCOL_VERSIONS=2"}
+		"grafana_plugin_type=datasource", "PLUGIN_PROTOCOL_VERSIONS=2",
+		"GF_PLUGIN_DATABASE_PATH=" + filepath.Join(b.TempDir(), "captures.db"),
+		"GF_PLUGIN_CLUSTER_DEFAULT_KUBECONFIG=" + kubeconfig,
+		"GF_PLUGIN_CLUSTER_DEFAULT_NAMESPACES=*"}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -114,7 +118,7 @@ func pluginRSS(b *testing.B, bin, kubeconfig string) (bareKB, instanceKB, anonKB
 	if bareKB, err = statusKB(cmd.Process.Pid, "VmRSS"); err != nil {
 		b.Fatal(err)
 	}
-	settings, err := json.Marshal(map[string]any{"kubeconfig": kubeconfig, "databasePath": filepath.Join(b.TempDir(), "captures.db")})
+	settings, err := json.Marshal(map[string]any{})
 	if err != nil {
 		b.Fatal(err)
 	}

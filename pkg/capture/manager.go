@@ -433,6 +433,7 @@ func (m *Manager) record(id int64, t alert.Target, reserved time.Time, o outcome
 		return
 	}
 	if err == nil {
+		observeThreadsStored(m.cfg.Observer, o.processes)
 		m.cfg.Observer.Finished(OutcomeDone, "")
 	}
 }
@@ -476,6 +477,7 @@ func (m *Manager) fail(id int64, reason string, processes []jvm.Process) {
 	})
 	m.cfg.Observer.Phase(PhaseStore, time.Since(started))
 	if err == nil {
+		observeThreadsStored(m.cfg.Observer, processes)
 		m.cfg.Observer.Finished(OutcomeFailed, reason)
 	}
 }

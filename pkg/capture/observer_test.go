@@ -1,8 +1,11 @@
 package capture
 
 import (
+	"context"
+	"encoding/json"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -43,15 +46,26 @@ func TestCapturesAreCountedInTheMetrics(t *testing.T) {
 		t.Fatalf("skipped %+v, want 2", res.Skipped)
 	}
 	want := map[string]float64{"failed/not_found": 1, "failed/no_jvm": 1, "skipped/namespace": 1, "skipped/cooldown": 1}
+	var wantStored float64 // the JVM capture's processes as JSON and its raw dump
 	if !testing.Short() {
 		classes := jvmtest.Compile(t)
 		j := jvmtest.Start(t, filepath.Join(jvmtest.JDK17Home, "bin", "java"), classes)
 		h.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "checkout-0", Node: "n1",
 			Containers: []kubetest.ContainerSpec{{Name: "app", Env: containerEnv(filepath.Join(jvmtest.JDK17Home, "bin")+":/usr/bin:/bin", j.PID)}}})
-		if c := h.captureOne(t, alert.Target{Namespace: "shop", Pod: "checkout-0", Container: "app"}); c.Status != store.StatusDone {
+		c := h.captureOne(t, alert.Target{Namespace: "shop", Pod: "checkout-0", Container: "app"})
+		if c.Status != store.StatusDone {
 			t.Fatalf("JVM capture: status %s (%s)", c.Status, c.Error)
 		}
 		want["done/none"] = 1
+		js, err := json.Marshal(c.Processes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws, err := h.store.RawDumps(context.Background(), c.ID)
+		if err != nil || len(raws) != 1 {
+			t.Fatalf("raw dumps %d: %v", len(raws), err)
+		}
+		wantStored = float64(len(js) + 1 + len(raws[0].Text)) // +1: the encoder's newline
 	}
 
 	mfs, err := reg.Gather()
@@ -68,12 +82,17 @@ func TestCapturesAreCountedInTheMetrics(t *testing.T) {
 		}
 	}
 	phases := map[string]uint64{}
+	phaseSums := map[string]float64{}
+	stored := map[string]float64{}
 	var slotWaits uint64
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			switch mf.GetName() {
 			case "stackcapture_capture_phase_seconds":
 				phases[phaseLabel(m)] = m.GetHistogram().GetSampleCount()
+				phaseSums[phaseLabel(m)] = m.GetHistogram().GetSampleSum()
+			case "stackcapture_stored_bytes_total":
+				stored[labelValue(m, "kind")] = m.GetCounter().GetValue()
 			case "stackcapture_slot_wait_seconds":
 				slotWaits = m.GetHistogram().GetSampleCount()
 			}
@@ -91,6 +110,35 @@ func TestCapturesAreCountedInTheMetrics(t *testing.T) {
 	if slotWaits != runs {
 		t.Errorf("slot waits observed %d, want %d", slotWaits, runs)
 	}
+	// Only the JVM capture has a window and a dump (the probe's own clock) and stores
+	// anything: the failed captures have no processes.
+	if testing.Short() {
+		if phases[PhaseSample] != 0 || phases[PhaseDump] != 0 || len(stored) != 0 {
+			t.Errorf("phases %v, stored %v: want no sample, dump or stored bytes without a JVM", phases, stored)
+		}
+		return
+	}
+	if phases[PhaseSample] != 1 || phases[PhaseDump] != 1 {
+		t.Fatalf("phases observed %v, want sample 1, dump 1", phases)
+	}
+	if got := phaseSums[PhaseSample]; got < (cfg.SampleWindow - 10*time.Millisecond).Seconds() {
+		t.Errorf("sample phase %.3fs, shorter than the %s window", got, cfg.SampleWindow)
+	}
+	if sample, dump, exec := phaseSums[PhaseSample], phaseSums[PhaseDump], phaseSums[PhaseExec]; sample+dump > exec+0.02 {
+		t.Errorf("sample %.3fs + dump %.3fs, longer than the execs they ran in (%.3fs)", sample, dump, exec)
+	}
+	if len(stored) != 1 || stored["jvm-threads"] != wantStored {
+		t.Errorf("stored bytes %v, want jvm-threads %.0f (the processes' JSON and the raw dump)", stored, wantStored)
+	}
+}
+
+func labelValue(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
 
 func phaseLabel(m *dto.Metric) string {

@@ -247,6 +247,7 @@ func (m *Manager) probe(ctx context.Context, t alert.Target, container string) p
 	parseStarted := time.Now()
 	defer func() { m.cfg.Observer.Phase(PhaseParse, time.Since(parseStarted)) }()
 	out, parseErr := jvm.ParseProbeOutput(stdout.drain())
+	observeProbeTimings(m.cfg.Observer, out)
 	res := probeResult{truncated: capped || out.Truncated}
 	switch {
 	case out.NoJVM:

@@ -62,8 +62,13 @@ type JVMRecord struct {
 	SigquitSent   bool        // the dump went to the container log instead
 	SigquitAt     time.Time   // when the probe sent SIGQUIT (container clock, seconds); zero if unknown
 	SigquitReason string      // why no tool was used
-	Errors        []string
-	Truncated     bool // the output was cut inside this JVM's dump
+	// DumpStart and DumpEnd are when the probe asked a tool for this JVM's dump and when the
+	// tool returned, on the samples' clock (/proc/uptime seconds); 0 when not reported (a
+	// probe before these records, a SIGQUIT dump). A retried tool keeps the first start and
+	// the last end.
+	DumpStart, DumpEnd float64
+	Errors             []string
+	Truncated          bool // the output was cut inside this JVM's dump
 }
 
 // TaskSample is one /proc sample of all threads of a JVM.
@@ -236,7 +241,7 @@ func (p *probeParser) handle(line string) {
 		p.out.NoJVM = true
 	case "done":
 		p.out.Complete = true
-	case "jvm", "start", "end", "dump", "sigquit", "error":
+	case "jvm", "start", "end", "dump", "sigquit", "error", "dump_start", "dump_end":
 		pid, ok := positiveArg(args, 0)
 		if !ok {
 			p.note("record %q without a pid", kind)
@@ -289,6 +294,21 @@ func (p *probeParser) perJVM(kind string, args []string, line string) {
 			p.dump.Grow(p.unread())
 		}
 		p.target = toDump
+	case "dump_start", "dump_end":
+		var at float64
+		if len(args) > 0 {
+			if v, err := strconv.ParseFloat(args[0], 64); err == nil && v > 0 {
+				at = v
+			}
+		}
+		switch {
+		case at == 0:
+			p.note("record %q without a clock", kind)
+		case kind == "dump_start" && rec.DumpStart == 0:
+			rec.DumpStart = at
+		case kind == "dump_end":
+			rec.DumpEnd = at
+		}
 	case "sigquit":
 		rec.SigquitSent = true
 		rec.DumpSource = SourceSigquit
@@ -403,4 +423,47 @@ func positiveArg(args []string, i int) (int, bool) {
 		return 0, false
 	}
 	return v, true
+}
+
+// Timings is how long the probe spent in its two phases, from its own clock: sampling (the
+// first JVM's start sample to the last JVM's end sample) and dumping (the first request for
+// a dump to the last tool's return). The clock steps in 10 ms (/proc/uptime).
+type Timings struct {
+	Sample, Dump       time.Duration
+	HasSample, HasDump bool // false: the output lacks the records (or they make no sense)
+}
+
+// Timings reads the phases' durations off the records of every JVM.
+func (o *ProbeOutput) Timings() Timings {
+	var t Timings
+	var sampleFrom, sampleTo, dumpFrom, dumpTo float64
+	for _, rec := range o.JVMs {
+		if rec.Start != nil && rec.End != nil && rec.Start.Uptime > 0 && rec.End.Uptime >= rec.Start.Uptime {
+			sampleFrom, sampleTo = earliest(sampleFrom, rec.Start.Uptime), max(sampleTo, rec.End.Uptime)
+		}
+		if rec.DumpStart > 0 && rec.DumpEnd >= rec.DumpStart {
+			dumpFrom, dumpTo = earliest(dumpFrom, rec.DumpStart), max(dumpTo, rec.DumpEnd)
+		}
+	}
+	if sampleFrom > 0 {
+		t.Sample, t.HasSample = uptimeDuration(sampleTo-sampleFrom), true
+	}
+	if dumpFrom > 0 {
+		t.Dump, t.HasDump = uptimeDuration(dumpTo-dumpFrom), true
+	}
+	return t
+}
+
+// earliest is the smaller of two clock readings, 0 meaning none yet.
+func earliest(a, b float64) float64 {
+	if a == 0 || b < a {
+		return b
+	}
+	return a
+}
+
+// uptimeDuration converts a difference of /proc/uptime readings, rounded to its 10 ms steps
+// (the float subtraction leaves noise below them).
+func uptimeDuration(seconds float64) time.Duration {
+	return (time.Duration(seconds*float64(time.Second)) + 5*time.Millisecond).Truncate(10 * time.Millisecond)
 }

@@ -15,6 +15,8 @@
 #   @sc jvm PID + one data line      a JVM and its cmdline (NULs as spaces, capped)
 #   @sc start|end PID UPTIME + data  /proc/uptime seconds, then one task stat per line
 #   @sc dump PID TOOL EXIT + data    the tool's stdout and stderr
+#   @sc dump_start|dump_end PID UPTIME  /proc/uptime seconds when the tool was asked for the
+#                                    dump and when it returned (optional: older probes lack them)
 #   @sc sigquit PID EPOCH|- REASON   SIGQUIT sent: the dump is in the container log
 #   @sc error PID MESSAGE [+ data]   something failed for this JVM
 #   @sc nojvm                        no JVM found
@@ -85,6 +87,7 @@ main() {
 		have timeout && set -- timeout "$((dump_timeout + window_ms / 1000 + 1))" "$@"
 		early_out=$(window | "$@" 2>&1)
 		early_rc=$?
+		stamp dump_end "$early_pid"
 		untrigger_attach_listener
 	else
 		window >/dev/null
@@ -106,12 +109,19 @@ have() { command -v "$1" >/dev/null 2>&1; }
 tool_opts="-J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData -J-Djdk.attach.allowStreamingOutput=false"
 
 # window: one window for all JVMs: every start sample, one sleep, every end sample, all on
-# fd 4. Then, on stdout, the command for the early jcmd (if one reads it).
+# fd 4. Then, on stdout, the command for the early jcmd (if one reads it): its dump starts.
 window() {
 	for p in $jvms; do sample start "$p"; done >&4
 	wait_window
 	for p in $jvms; do sample end "$p"; done >&4
+	[ -n "$early_pid" ] && stamp dump_start "$early_pid" >&4
 	echo "Thread.print -l"
+}
+
+# stamp KIND PID: a record with the time on the samples' clock (/proc/uptime, 10 ms steps),
+# so the dump's time is measured on the same clock as the window's.
+stamp() {
+	IFS=' ' read -r _up _idle </proc/uptime && echo "@sc $1 $2 $_up"
 }
 
 # data: prefix every line of stdin with "|".
@@ -340,8 +350,11 @@ dump() {
 			set -- "$_path" $tool_opts -l "$_pid"
 		fi
 		have timeout && set -- timeout "$dump_timeout" "$@"
+		stamp dump_start "$_pid"
 		_out=$("$@" 2>&1)
-		tool_result "$_tool" $? "$_out" && return 0
+		_rc=$?
+		stamp dump_end "$_pid"
+		tool_result "$_tool" "$_rc" "$_out" && return 0
 		# jstack attaches the same way: it would fail too.
 		_why="$_tool failed"
 	fi

@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	remotecommandconsts "k8s.io/apimachinery/pkg/util/remotecommand"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
 	"k8s.io/streaming/pkg/httpstream"
@@ -69,7 +68,7 @@ func (c *Client) Exec(ctx context.Context, req ExecRequest) error {
 			Stdin:     req.Stdin != nil,
 			Stdout:    req.Stdout != nil,
 			Stderr:    req.Stderr != nil,
-		}, scheme.ParameterCodec).URL()
+		}, c.params).URL()
 
 	executor, err := c.executor(u)
 	if err != nil {

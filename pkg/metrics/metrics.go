@@ -18,6 +18,7 @@ type Metrics struct {
 	captures *prometheus.CounterVec
 	slotWait prometheus.Histogram
 	phase    *prometheus.HistogramVec
+	stored   *prometheus.CounterVec
 }
 
 // UsedBytesFunc reports the database's size in bytes; it is called at scrape time.
@@ -39,9 +40,13 @@ func New(reg prometheus.Registerer, usedBytes UsedBytesFunc) (*Metrics, error) {
 		}),
 		phase: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "stackcapture_capture_phase_seconds",
-			Help:    "Time a capture spent in each phase: lookup, exec, parse, store.",
+			Help:    "Time a capture spent in each phase: lookup, exec (sample and dump inside it, on the container's clock), parse, store.",
 			Buckets: []float64{0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"phase"}),
+		stored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stackcapture_stored_bytes_total",
+			Help: "Bytes captures handed to the store (raw output and summaries, before compression), by kind of evidence.",
+		}, []string{"kind"}),
 	}
 	var err error
 	if m.captures, err = register(reg, m.captures); err != nil {
@@ -51,6 +56,9 @@ func New(reg prometheus.Registerer, usedBytes UsedBytesFunc) (*Metrics, error) {
 		return nil, err
 	}
 	if m.phase, err = register(reg, m.phase); err != nil {
+		return nil, err
+	}
+	if m.stored, err = register(reg, m.stored); err != nil {
 		return nil, err
 	}
 	if usedBytes != nil {
@@ -99,6 +107,13 @@ func (m *Metrics) SlotWait(d time.Duration) { m.slotWait.Observe(d.Seconds()) }
 // Phase observes how long a phase of a capture took.
 func (m *Metrics) Phase(phase string, d time.Duration) {
 	m.phase.WithLabelValues(phase).Observe(d.Seconds())
+}
+
+// Stored counts the bytes a capture stored of one kind of evidence.
+func (m *Metrics) Stored(kind string, bytes int64) {
+	if bytes > 0 {
+		m.stored.WithLabelValues(kind).Add(float64(bytes))
+	}
 }
 
 // reasonClasses maps words of a reason to its class, first match wins. The reasons are the

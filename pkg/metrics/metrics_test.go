@@ -53,6 +53,9 @@ func TestNewTwiceOnOneRegistryReusesTheCollectors(t *testing.T) {
 	second.Finished("skipped", "cooldown: shop/p")
 	first.SlotWait(20 * time.Millisecond)
 	second.Phase("exec", time.Second)
+	first.Stored("jvm-threads", 1000)
+	second.Stored("jvm-threads", 24)
+	second.Stored("go-cpu", 0) // nothing stored: no series
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -62,10 +65,18 @@ func TestNewTwiceOnOneRegistryReusesTheCollectors(t *testing.T) {
 		t.Errorf("captures %v, want failed/not_found 2 (both Metrics count on one collector) and skipped/cooldown 1", got)
 	}
 	series := map[string]*dto.Metric{}
+	storedSeries := 0
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			series[mf.GetName()] = m
+			if mf.GetName() == "stackcapture_stored_bytes_total" {
+				storedSeries++
+			}
 		}
+	}
+	if m := series["stackcapture_stored_bytes_total"]; storedSeries != 1 || m.GetCounter().GetValue() != 1024 ||
+		len(m.GetLabel()) != 1 || m.GetLabel()[0].GetValue() != "jvm-threads" {
+		t.Errorf("stored bytes: %d series, last %v; want one, jvm-threads 1024", storedSeries, m)
 	}
 	if c := series["stackcapture_slot_wait_seconds"].GetHistogram().GetSampleCount(); c != 1 {
 		t.Errorf("slot waits observed %d, want 1", c)
