@@ -4,3 +4,6 @@ package plugin
 
 // ReadAlerting reads the provisioned alerting file (contact point, policy, rule).
 var ReadAlerting = readAlerting
+
+// Alerting is the provisioned alerting file as the tests read it.
+type Alerting = alertingFile

@@ -2,6 +2,7 @@ package plugin_test
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -31,19 +32,62 @@ func TestContactPointCallsTheWebhookRoute(t *testing.T) {
 	if res.Status != http.StatusAccepted {
 		t.Errorf("POST %s: %d %s", wantPath, res.Status, res.Body)
 	}
-	// The policy routes the rule's label to this contact point.
-	rule := f.Groups[0].Rules[0]
-	routed := false
-	for _, p := range f.Policies {
-		for _, route := range p.Routes {
-			for _, m := range route.ObjectMatchers {
-				if route.Receiver == "Stack Capture" && len(m) == 3 && m[1] == "=" && rule.Labels[m[0]] == m[2] {
-					routed = true
-				}
+	// The policy routes every provisioned rule with a capture label to this contact point, and
+	// no other (the "captures failing" rule is for the operator, not a capture).
+	captureRules := 0
+	for _, g := range f.Groups {
+		for _, rule := range g.Rules {
+			_, wantsCapture := rule.Labels["capture"]
+			if wantsCapture {
+				captureRules++
+			}
+			if got := routedToStackCapture(t, f, rule.Labels); got != wantsCapture {
+				t.Errorf("rule %q (labels %v) routed to the Stack Capture contact point: %v, want %v", rule.Title, rule.Labels, got, wantsCapture)
 			}
 		}
 	}
-	if !routed {
-		t.Errorf("no policy route sends the rule's labels %v to the Stack Capture contact point", rule.Labels)
+	if captureRules < 2 {
+		t.Errorf("%d provisioned rules carry a capture label, want the CPU and the memory rule", captureRules)
 	}
+}
+
+// routedToStackCapture reports whether a policy route to the Stack Capture contact point
+// matches labels: every object matcher of the route holds (Alertmanager's =, !=, =~, !~;
+// regular expressions are anchored, and an absent label reads as "").
+func routedToStackCapture(t *testing.T, f plugin.Alerting, labels map[string]string) bool {
+	t.Helper()
+	for _, p := range f.Policies {
+		for _, route := range p.Routes {
+			if route.Receiver != "Stack Capture" || len(route.ObjectMatchers) == 0 {
+				continue
+			}
+			all := true
+			for _, m := range route.ObjectMatchers {
+				if len(m) != 3 {
+					t.Fatalf("object matcher %v: want [label, op, value]", m)
+				}
+				v := labels[m[0]]
+				var holds bool
+				switch m[1] {
+				case "=":
+					holds = v == m[2]
+				case "!=":
+					holds = v != m[2]
+				case "=~", "!~":
+					re, err := regexp.Compile("^(?:" + m[2] + ")$")
+					if err != nil {
+						t.Fatalf("object matcher %v: %v", m, err)
+					}
+					holds = re.MatchString(v) == (m[1] == "=~")
+				default:
+					t.Fatalf("object matcher %v: unknown operator %q", m, m[1])
+				}
+				all = all && holds
+			}
+			if all {
+				return true
+			}
+		}
+	}
+	return false
 }
