@@ -1,5 +1,5 @@
 import React from 'react';
-import { Badge, Box, Stack, Text, TextLink } from '@grafana/ui';
+import { Badge, Box, LinkButton, Stack, Text } from '@grafana/ui';
 import { evidenceRawHref } from '../../api/client';
 import type { EvidencePiece } from '../../api/types';
 import { formatSize } from '../../utils/evidence';
@@ -46,12 +46,24 @@ export function EvidenceCard({ captureId, piece, title, rawName, rawNote, childr
               {piece.source && ' · '}took {formatMs(piece.tookMs)}
             </Text>
             {piece.rawUrl && (
-              <Text variant="bodySmall">
-                <TextLink href={evidenceRawHref(piece.rawUrl)} download={fileName} icon="download-alt" inline={false}>
+              <Stack direction="row" alignItems="center" gap={0.5}>
+                {/* A plain link, not the SPA router: the server answers with an attachment. */}
+                <LinkButton
+                  size="sm"
+                  variant="secondary"
+                  fill="text"
+                  icon="download-alt"
+                  href={evidenceRawHref(piece.rawUrl)}
+                  download={fileName ?? true}
+                >
                   {`Download ${rawName ?? 'raw'}${piece.rawBytes !== undefined ? ` (${formatSize(piece.rawBytes)})` : ''}`}
-                </TextLink>
-                {rawNote && <Text color="secondary"> · {rawNote}</Text>}
-              </Text>
+                </LinkButton>
+                {rawNote && (
+                  <Text color="secondary" variant="bodySmall">
+                    {rawNote}
+                  </Text>
+                )}
+              </Stack>
             )}
           </Stack>
           {piece.failure && (

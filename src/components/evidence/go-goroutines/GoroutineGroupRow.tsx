@@ -30,7 +30,9 @@ export function GoroutineGroupRow({ group }: Props) {
     <li className={own.item} data-testid="goroutine-group">
       <details className={styles.fold}>
         <summary className={own.summary}>
-          <span className={own.count}>×{formatCount(group.count)}</span>
+          <span className={own.count} title={`${formatCount(group.count)} goroutines with this stack`}>
+            ×{group.count}
+          </span>
           <Badge text={group.state} color={state} />
           <span className={styles.code} title={top}>
             {top}
