@@ -47,6 +47,7 @@ describe('formatting', () => {
     [30153039, '28.8 MiB'],
     [356352, '0.34 MiB'],
     [0, '0.0 MiB'],
+    [2048, '<0.01 MiB'],
   ])('formatMiB(%d) = %s', (n, text) => expect(formatMiB(n)).toBe(text));
 
   it.each([

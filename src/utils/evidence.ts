@@ -7,6 +7,9 @@ const MIB = 1024 * 1024;
 /** Bytes in MiB with a precision that keeps small sizes readable: "64.0 MiB", "0.12 MiB". */
 export function formatMiB(bytes: number): string {
   const mib = bytes / MIB;
+  if (mib > 0 && mib < 0.01) {
+    return '<0.01 MiB';
+  }
   if (mib !== 0 && Math.abs(mib) < 1) {
     return `${mib.toFixed(2)} MiB`;
   }

@@ -1,11 +1,14 @@
-import React from 'react';
+import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Stack, Text, useStyles2 } from '@grafana/ui';
+import { Button, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { JvmHistogram } from '../../../api/types';
 import { formatCount, formatMiB, formatShare } from '../../../utils/evidence';
 import { getEvidenceStyles } from '../evidenceStyles';
 import { ShareBar } from '../ShareBar';
+
+/** Classes shown before "show all". */
+export const HISTOGRAM_ROWS = 10;
 
 interface Props {
   histogram: JvmHistogram;
@@ -17,7 +20,9 @@ interface Props {
 export function ClassHistogramTable({ histogram, mode }: Props) {
   const styles = useStyles2(getEvidenceStyles);
   const own = useStyles2(getStyles);
+  const [all, setAll] = useState(false);
   const top = histogram.top ?? [];
+  const rows = all ? top : top.slice(0, HISTOGRAM_ROWS);
   const listed = top.reduce((sum, c) => sum + c.bytes, 0);
   // The Total line may be cut from a truncated output: then the shares are of what was listed.
   const total = histogram.total.bytes > 0 ? histogram.total.bytes : listed + histogram.omittedBytes;
@@ -46,7 +51,7 @@ export function ClassHistogramTable({ histogram, mode }: Props) {
             <span className={styles.number}>Bytes</span>
             <span>Share of the heap</span>
           </li>
-          {top.map((c, i) => {
+          {rows.map((c, i) => {
             const name = c.display || c.class || '?';
             const share = total > 0 ? c.bytes / total : 0;
             return (
@@ -70,6 +75,13 @@ export function ClassHistogramTable({ histogram, mode }: Props) {
             );
           })}
         </ol>
+      )}
+      {top.length > HISTOGRAM_ROWS && (
+        <div>
+          <Button size="sm" variant="secondary" fill="text" onClick={() => setAll(!all)}>
+            {all ? `Show the top ${HISTOGRAM_ROWS}` : `Show all ${top.length} classes kept`}
+          </Button>
+        </div>
       )}
       {histogram.omittedBytes > 0 && (
         <Text color="secondary" variant="bodySmall">
