@@ -34,6 +34,8 @@ export interface Workload {
  */
 export interface TopFunction {
   name: string;
+  /** The container whose profile it tops. */
+  container?: string;
   /** Own CPU over the window; 100 = one core. */
   cpuPercent?: number;
   /** Bytes in use (memory captures). */
@@ -67,9 +69,9 @@ export interface CaptureSummary {
   topThread: TopThread | null;
   /** Absent from backends before kinds of evidence: read as "cpu". */
   focus?: Focus;
-  workload?: Workload;
-  /** The kinds of evidence the capture holds, besides its JVM threads. */
-  evidenceKinds?: EvidenceKind[];
+  workload?: Workload | null;
+  /** The kinds of evidence the capture holds something of ("jvm-threads" when it has threads). */
+  evidenceKinds?: EvidenceKind[] | null;
   topFunction?: TopFunction | null;
 }
 
@@ -196,8 +198,8 @@ export interface EvidencePiece {
   source: string;
   /** What was asked for, when that is a path or command. */
   path?: string;
-  /** RFC 3339. */
-  startedAt: string;
+  /** RFC 3339; null when the room did not say. */
+  startedAt: string | null;
   tookMs: number;
   truncated: boolean;
   failure: EvidenceFailure | null;
