@@ -69,6 +69,16 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gap: theme.spacing(1),
     minWidth: 0,
     cursor: 'pointer',
+    // A flex summary loses the browser's disclosure triangle: draw one, turned when open.
+    '&::before': {
+      content: '"▸"',
+      color: theme.colors.text.secondary,
+      width: '1em',
+      flexShrink: 0,
+    },
+    'details[open] > &::before': {
+      content: '"▾"',
+    },
   }),
   count: css({
     minWidth: '4.5em',

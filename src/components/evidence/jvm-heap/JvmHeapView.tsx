@@ -1,5 +1,6 @@
 import React from 'react';
-import { Stack, Text } from '@grafana/ui';
+import { css } from '@emotion/css';
+import { Stack, Text, useStyles2 } from '@grafana/ui';
 import type { JvmHeapSummary } from '../../../api/types';
 import { formatMiB, formatShare } from '../../../utils/evidence';
 import { EvidenceFailureLine } from '../EvidenceFailureLine';
@@ -14,6 +15,7 @@ import { NativeMemoryBlock } from './NativeMemoryBlock';
  * read says why; the others are kept.
  */
 export function JvmHeapView({ summary }: EvidenceViewProps<JvmHeapSummary>) {
+  const styles = useStyles2(getStyles);
   const heap = summary.heap;
   const capacity = heap ? heap.maxBytes || heap.committedBytes : 0;
   const metaspace = summary.metaspace ?? heap?.metaspace;
@@ -32,7 +34,7 @@ export function JvmHeapView({ summary }: EvidenceViewProps<JvmHeapSummary>) {
               Java heap{heap.collector ? ` (${heap.collector})` : ''}: <strong>{formatMiB(heap.usedBytes)} used</strong>{' '}
               of {formatMiB(capacity)} {heap.maxBytes ? 'max' : 'committed'}
             </Text>
-            <span style={{ flex: '0 1 16em', minWidth: '8em' }}>
+            <span className={styles.heapBar}>
               <ShareBar
                 share={capacity > 0 ? heap.usedBytes / capacity : 0}
                 label="heap used"
@@ -65,3 +67,10 @@ export function JvmHeapView({ summary }: EvidenceViewProps<JvmHeapSummary>) {
     </Stack>
   );
 }
+
+const getStyles = () => ({
+  heapBar: css({
+    flex: '0 1 16em',
+    minWidth: '8em',
+  }),
+});
