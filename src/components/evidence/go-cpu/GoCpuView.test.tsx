@@ -23,6 +23,10 @@ describe('GoCpuView', () => {
     );
     expect(rows[0]).toHaveTextContent(formatShare(top?.flatShare ?? 0));
     expect(rows[0]).toHaveTextContent(formatShare(top?.cumShare ?? 0));
+    // The runtime's preemption stub is kept in its place but dimmed, the program's function not.
+    const runtime = rows.find((r) => r.textContent?.includes('runtime.asyncPreempt'));
+    expect(runtime && within(runtime).getByTitle('runtime.asyncPreempt (Go runtime)')).toBeInTheDocument();
+    expect(within(rows[0]).getByTitle('main.burnCPU')).toBeInTheDocument();
     expect(
       within(card).getByText(
         `${formatShare(piece.summary.totalShare)} CPU over 2.0 s (100% = one core) · ${piece.summary.samples} samples · ${piece.summary.functions} functions`

@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { GoCpuSummary } from '../../../api/types';
@@ -8,6 +8,13 @@ import { formatCount, formatShare, nanosToMs, shortFile } from '../../../utils/e
 import { getEvidenceStyles } from '../evidenceStyles';
 import { ShareBar } from '../ShareBar';
 import type { EvidenceViewProps } from '../types';
+
+// The runtime's own functions (the scheduler, GC, the preemption stub whose samples belong to
+// the function it interrupted) are dimmed, so the program's own code stands out; the ranking
+// stays as the profile says.
+function isRuntime(fn: string): boolean {
+  return fn.startsWith('runtime.') || fn.startsWith('runtime/internal') || fn.startsWith('internal/runtime');
+}
 
 /** Rows shown before "show all". */
 export const GO_CPU_ROWS = 10;
@@ -48,7 +55,10 @@ export function GoCpuView({ summary }: EvidenceViewProps<GoCpuSummary>) {
             return (
               <li key={f.function} className={`${styles.row} ${own.grid}`} data-testid="go-cpu-function">
                 <span className={styles.rank}>#{i + 1}</span>
-                <span className={styles.code} title={f.function}>
+                <span
+                  className={cx(styles.code, isRuntime(f.function) && styles.secondary)}
+                  title={isRuntime(f.function) ? `${f.function} (Go runtime)` : f.function}
+                >
                   {f.function}
                 </span>
                 <span className={`${styles.code} ${styles.secondary}`} title={f.file}>
