@@ -117,3 +117,8 @@ export interface PluginSettingsUpdate {
 export function savePluginSettings(update: PluginSettingsUpdate): Promise<unknown> {
   return request<unknown>({ url: `/api/plugins/${PLUGIN_ID}/settings`, method: 'POST', data: update });
 }
+
+/** Href of a piece of evidence's raw download (rawUrl is relative to the plugin's resources). */
+export function evidenceRawHref(rawUrl: string): string {
+  return `${config.appSubUrl ?? ''}${RESOURCES_URL}/${rawUrl.replace(/^\/+/, '')}`;
+}

@@ -12,6 +12,36 @@ export interface TopThread {
   cpuPercent: number;
 }
 
+/** What an alert's "capture" label asked a capture to look at (cpu when the label was absent). */
+export type Focus = 'cpu' | 'memory' | 'all';
+
+/** The kinds of evidence this version has views for; the API may serve others (see EvidenceKind). */
+export type KnownEvidenceKind = 'go-cpu' | 'go-goroutines' | 'go-heap' | 'jvm-heap' | 'pod-story';
+
+/** A kind of evidence as served: a known one, or a kind from a newer backend ("not viewable"). */
+export type EvidenceKind = KnownEvidenceKind | (string & {});
+
+/** The workload owning the captured pod (the pod's controller, followed up to a Deployment). */
+export interface Workload {
+  kind: string;
+  name: string;
+}
+
+/**
+ * The hottest function of a capture, as listed beside topThread: for a Go CPU profile the
+ * function with the most own CPU; for a memory capture the top class (JVM) or in-use function
+ * (Go), then with bytes instead of cpuPercent.
+ */
+export interface TopFunction {
+  name: string;
+  /** The container whose profile it tops. */
+  container?: string;
+  /** Own CPU over the window; 100 = one core. */
+  cpuPercent?: number;
+  /** Bytes in use (memory captures). */
+  bytes?: number;
+}
+
 /** One row of GET /captures. Times are epoch milliseconds or null. */
 export interface CaptureSummary {
   id: number;
@@ -37,6 +67,12 @@ export interface CaptureSummary {
   dashboardUid: string;
   panelId: number;
   topThread: TopThread | null;
+  /** Absent from backends before kinds of evidence: read as "cpu". */
+  focus?: Focus;
+  workload?: Workload | null;
+  /** The kinds of evidence the capture holds something of ("jvm-threads" when it has threads). */
+  evidenceKinds?: EvidenceKind[] | null;
+  topFunction?: TopFunction | null;
 }
 
 export interface CaptureList {
@@ -142,6 +178,267 @@ export interface CaptureDetail extends CaptureSummary {
   requestedBy: string;
   alert: CaptureAlert | null;
   processes: Process[];
+  /** The capture's pieces of evidence besides the JVM threads (absent from older backends). */
+  evidence?: EvidencePiece[];
+}
+
+/** Why a piece of evidence could not be taken: reason from the room's closed set, message what to do. */
+export interface EvidenceFailure {
+  reason: string;
+  message: string;
+}
+
+/** One piece of evidence of a capture (evidence.Piece as served). */
+export interface EvidencePiece {
+  id: number;
+  kind: EvidenceKind;
+  /** Empty when the piece is about the pod or node as a whole. */
+  container: string;
+  /** How it was reached, in words a user checks against their pod. */
+  source: string;
+  /** What was asked for, when that is a path or command. */
+  path?: string;
+  /** RFC 3339; null when the room did not say. */
+  startedAt: string | null;
+  tookMs: number;
+  truncated: boolean;
+  failure: EvidenceFailure | null;
+  /** The kind's summary (see the *Summary types below), or null when nothing could be read. */
+  summary: unknown;
+  rawBytes?: number;
+  /** Relative to the plugin's resources ("captures/7/evidence/12/raw"); absent when no raw is kept. */
+  rawUrl?: string;
+}
+
+// Summaries per kind: the rooms' Go types as tagged (pkg/pprof, pkg/jvmheap, pkg/podstory).
+// Durations are Go nanoseconds; shares are of one core over the window (1.0 = one core). Go
+// serves an empty list as null, so lists without omitempty are typed `| null`.
+
+/** pprof.CPUFunc. */
+export interface GoCpuFunction {
+  function: string;
+  file?: string;
+  flatNanos: number;
+  cumNanos: number;
+  flatShare: number;
+  cumShare: number;
+}
+
+/** Grafana's flame graph nested-set form (depth-first, root first). */
+export interface FlameTree {
+  levels: number[];
+  values: number[];
+  selfs: number[];
+  labels: string[];
+  unit: string;
+}
+
+/** go-cpu: pprof.CPUSummary. */
+export interface GoCpuSummary {
+  windowNanos: number;
+  totalNanos: number;
+  totalShare: number;
+  samples: number;
+  functions: number;
+  topFlat: GoCpuFunction[] | null;
+  topCum: GoCpuFunction[] | null;
+  flame?: FlameTree;
+}
+
+/** pprof.Frame: one line of a goroutine stack, innermost first. */
+export interface GoFrame {
+  function: string;
+  file?: string;
+  line?: number;
+}
+
+/** pprof.GoroutineGroup: every goroutine with an identical stack. */
+export interface GoroutineGroup {
+  count: number;
+  /** "running", "chan receive", "select", "IO wait", … read from the stack. */
+  state: string;
+  /** The innermost frame of the program's own code. */
+  top: string;
+  stack: GoFrame[] | null;
+  stackCut?: boolean;
+  labels?: string[];
+}
+
+/** go-goroutines: pprof.GoroutineSummary. */
+export interface GoroutineSummary {
+  total: number;
+  groups: GoroutineGroup[] | null;
+  groupCount: number;
+  otherGoroutines: number;
+  byState: Array<{ state: string; count: number }> | null;
+}
+
+/** pprof.FuncStat: flat is allocated right there, cum below the function too. */
+export interface GoFuncStat {
+  function: string;
+  file?: string;
+  flat: number;
+  cum: number;
+}
+
+/** go-heap: pprof.HeapSummary. */
+export interface GoHeapSummary {
+  inUseBytes: number;
+  inUseObjects: number;
+  allocBytes: number;
+  allocObjects: number;
+  topInUseBytes: GoFuncStat[] | null;
+  topInUseObjects: GoFuncStat[] | null;
+  topAllocBytes: GoFuncStat[] | null;
+  topAllocObjects: GoFuncStat[] | null;
+}
+
+/** jvmheap.HeapSpace. */
+export interface JvmHeapSpace {
+  name: string;
+  usedBytes: number;
+  committedBytes: number;
+}
+
+/** jvmheap.Metaspace. */
+export interface JvmMetaspace {
+  usedBytes: number;
+  committedBytes: number;
+  reservedBytes: number;
+  classUsedBytes: number;
+  classCommittedBytes: number;
+}
+
+/** jvmheap.HeapInfo; zero sizes are not reported by the collector. */
+export interface JvmHeapInfo {
+  collector: string;
+  usedBytes: number;
+  committedBytes: number;
+  maxBytes?: number;
+  spaces?: JvmHeapSpace[];
+  metaspace?: JvmMetaspace;
+}
+
+/** jvmheap.ClassBucket: one class histogram row. */
+export interface JvmClassBucket {
+  rank?: number;
+  /** The JVM's name: "[B", "HeapGrow$Block". */
+  class?: string;
+  /** Java source form: "byte[]". */
+  display?: string;
+  module?: string;
+  instances: number;
+  bytes: number;
+}
+
+/** jvmheap.Histogram. */
+export interface JvmHistogram {
+  all: boolean;
+  top: JvmClassBucket[] | null;
+  total: JvmClassBucket;
+  omittedBytes: number;
+}
+
+/** jvmheap.NativeMemory (VM.native_memory summary). */
+export interface JvmNativeMemory {
+  reservedBytes: number;
+  committedBytes: number;
+  categories: Array<{ name: string; reservedBytes: number; committedBytes: number }> | null;
+}
+
+/** Why one part of a multi-part summary is missing (jvmheap.Failure, podstory.Failure). */
+export interface PartFailure {
+  part: string;
+  reason: string;
+  message: string;
+}
+
+/** jvm-heap: jvmheap.Evidence, one JVM. */
+export interface JvmHeapSummary {
+  pid: number;
+  command?: string;
+  histogramMode: string;
+  heap?: JvmHeapInfo;
+  histogram?: JvmHistogram;
+  metaspace?: JvmMetaspace;
+  nativeMemory?: JvmNativeMemory;
+  failures?: PartFailure[];
+}
+
+/** podstory.ContainerState. Times RFC 3339. */
+export interface ContainerState {
+  state: 'running' | 'waiting' | 'terminated' | (string & {});
+  reason?: string;
+  message?: string;
+  exitCode?: number;
+  signal?: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** podstory.Event: one core/v1 event about the pod. */
+export interface PodEvent {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  firstTime?: string;
+  lastTime?: string;
+  source?: string;
+  earlierPod?: boolean;
+}
+
+/** podstory.LogExcerpt. */
+export interface LogExcerpt {
+  previous: boolean;
+  since?: string;
+  lines: Array<{ time?: string; text: string }> | null;
+  truncated: boolean;
+}
+
+/** podstory.Story. */
+export interface PodStory {
+  namespace: string;
+  pod: string;
+  podUID?: string;
+  container: string;
+  node?: string;
+  phase?: string;
+  qosClass?: string;
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+  restartCount: number;
+  state?: ContainerState;
+  lastState?: ContainerState;
+  events?: PodEvent[];
+  log?: LogExcerpt;
+  previousLog?: LogExcerpt;
+  failures?: PartFailure[];
+  alertStart: string;
+  readAt: string;
+}
+
+/** podstory.Moment: one point of the timeline. */
+export interface StoryMoment {
+  time: string;
+  kind: 'alert' | 'started' | 'terminated' | 'restarts' | 'event' | 'capture' | (string & {});
+  text: string;
+  warning?: boolean;
+}
+
+/** pod-story: the story and its timeline, oldest first. */
+export interface PodStorySummary {
+  story: PodStory;
+  timeline: StoryMoment[] | null;
+}
+
+/** The summary type of each kind with a view. */
+export interface EvidenceSummaries {
+  'go-cpu': GoCpuSummary;
+  'go-goroutines': GoroutineSummary;
+  'go-heap': GoHeapSummary;
+  'jvm-heap': JvmHeapSummary;
+  'pod-story': PodStorySummary;
 }
 
 /** POST /captures body. */

@@ -9,6 +9,7 @@ import { CaptureHeader } from '../components/capture/CaptureHeader';
 import { CaptureOutcome } from '../components/capture/CaptureOutcome';
 import { BusiestThreads } from '../components/capture/BusiestThreads';
 import { DeadlockSection } from '../components/capture/DeadlockSection';
+import { EvidenceSection } from '../components/evidence/EvidenceSection';
 import { ProcessView } from '../components/capture/ProcessView';
 import { parseThreadAnchor, rankThreads, threadAnchor } from '../utils/ranking';
 
@@ -106,6 +107,7 @@ function CapturePage() {
               />
             </Stack>
           ))}
+          <EvidenceSection capture={capture} />
           {capture.processes.length > 0 && (
             <section id={STACKS_ANCHOR} aria-label="Thread stacks" tabIndex={-1}>
               <Stack direction="column" gap={2}>

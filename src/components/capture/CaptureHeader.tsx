@@ -42,6 +42,8 @@ export function CaptureHeader({ capture }: Props) {
         {formatTime(capture.createdAt)}
         {capture.finishedAt !== null && `, finished ${formatTime(capture.finishedAt)}`}
         {capture.windowMs > 0 && ` · sampled over ${formatMs(capture.windowMs)}`}
+        {capture.workload && ` · ${capture.workload.kind} ${capture.workload.name}`}
+        {capture.focus && ` · focus ${capture.focus}`}
       </Text>
     </Stack>
   );

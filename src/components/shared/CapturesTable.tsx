@@ -4,7 +4,8 @@ import { css } from '@emotion/css';
 import { InteractiveTable, Stack, Text, TextLink, useStyles2, type Column } from '@grafana/ui';
 import type { CaptureSummary } from '../../api/types';
 import { capturePath } from '../../constants';
-import { formatCpu, formatTime, podContainer } from '../../utils/format';
+import { formatTime, podContainer } from '../../utils/format';
+import { topResult } from '../../utils/topResult';
 import { CaptureReason } from './CaptureReason';
 import { StatusBadge } from './StatusBadge';
 
@@ -53,16 +54,18 @@ export function CapturesTable({ captures }: Props) {
         id: 'topThread',
         // A capture has a top thread or a reason, never both: they share the column that grows.
         header: 'Top thread or reason',
-        cell: ({ row: { original: c } }) =>
-          c.topThread ? (
+        cell: ({ row: { original: c } }) => {
+          const top = topResult(c);
+          return top ? (
             <Text>
-              {c.topThread.name} <Text color="secondary">{formatCpu(c.topThread.cpuPercent)}</Text>
+              {top.name} <Text color="secondary">{top.value}</Text>
             </Text>
           ) : c.status === 'failed' || c.status === 'skipped' ? (
             <CaptureReason capture={c} />
           ) : (
             <Text color="secondary">—</Text>
-          ),
+          );
+        },
       },
       {
         id: 'status',

@@ -53,7 +53,7 @@ export function PanelCapturesTable({ captures, width, timeZone }: Props) {
           <th scope="col">Time</th>
           {!narrow && <th scope="col">Pod / container</th>}
           {!narrow && <th scope="col">Node</th>}
-          <th scope="col">{narrow ? 'Top thread or reason' : 'Top thread'}</th>
+          <th scope="col">{narrow ? 'Top or reason' : 'Top thread or function'}</th>
           <th scope="col" aria-label="Status">
             {narrow ? '' : 'Status'}
           </th>

@@ -2,8 +2,8 @@ import React from 'react';
 import { cx } from '@emotion/css';
 import { useStyles2 } from '@grafana/ui';
 import type { CaptureSummary } from '../../api/types';
-import { formatCpu } from '../../utils/format';
 import { nextAllowedText, reasonText } from '../../utils/reason';
+import { topResult } from '../../utils/topResult';
 import { getPanelTableStyles } from './panelTableStyles';
 
 interface Props {
@@ -11,16 +11,16 @@ interface Props {
   clock: (ms: number) => string;
 }
 
-/** The top thread of a done capture, or why a capture failed or was skipped, on one line. */
+/** The top thread or function of a done capture, or why a capture failed or was skipped, on one line. */
 export function PanelResultCell({ capture: c, clock }: Props) {
   const styles = useStyles2(getPanelTableStyles);
-  if (c.topThread) {
-    const cpu = formatCpu(c.topThread.cpuPercent);
+  const top = topResult(c);
+  if (top) {
     return (
-      <td className={styles.cell} title={`${c.topThread.name} ${cpu}`}>
-        <span className={styles.line}>
-          <span className={styles.shrink}>{c.topThread.name}</span>
-          <span className={cx(styles.keep, styles.secondary)}>&nbsp;{cpu}</span>
+      <td className={styles.cell} title={`${top.name} ${top.value}`.trim()}>
+        <span className={styles.line} data-testid={`top-${top.what}`}>
+          <span className={styles.shrink}>{top.name}</span>
+          {top.value && <span className={cx(styles.keep, styles.secondary)}>&nbsp;{top.value}</span>}
         </span>
       </td>
     );

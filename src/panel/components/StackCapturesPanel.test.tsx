@@ -168,7 +168,7 @@ describe('StackCapturesPanel', () => {
       within(head)
         .getAllByRole('columnheader')
         .map((h) => h.textContent)
-    ).toEqual(['Time', 'Pod / container', 'Node', 'Top thread', 'Status']);
+    ).toEqual(['Time', 'Pod / container', 'Node', 'Top thread or function', 'Status']);
   });
 
   it('drops to time, result and a status icon in a narrow column', async () => {
@@ -179,7 +179,7 @@ describe('StackCapturesPanel', () => {
       within(head)
         .getAllByRole('columnheader')
         .map((h) => h.getAttribute('aria-label') ?? h.textContent)
-    ).toEqual(['Time', 'Top thread or reason', 'Status']);
+    ).toEqual(['Time', 'Top or reason', 'Status']);
     expect(within(rows[0]).getAllByRole('cell')).toHaveLength(3);
     expect(screen.queryByText('worker-1')).not.toBeInTheDocument();
     // Where the capture ran is on hover; the status is an icon named by its label.
