@@ -240,3 +240,121 @@ export interface ClusterInfo {
 export interface ClusterList {
   clusters: ClusterInfo[];
 }
+
+// ---- Across captures and flame graphs (issue 14, h5-flame) -------------------------------
+// Kept in one block. The fields these views read from captures (workload, evidence) are declared
+// as types of their own that CaptureDetail satisfies once it carries them, so this block leaves
+// the declarations above (and the evidence views' types) alone.
+
+/** The owner of a capture's pod (Deployment, StatefulSet, …), as the backend resolved it. */
+export interface WorkloadRef {
+  kind: string;
+  name: string;
+}
+
+/** What a capture says of its workload (GET /captures and /captures/{id}). */
+export interface WithWorkload {
+  /** Omitted when the pod's owner is unknown. */
+  workload?: WorkloadRef;
+}
+
+/**
+ * A call tree in Grafana's flame graph nested-set form: one entry per node, depth first, root
+ * first; level is the depth (root 0), value the node's total, self what it spent in itself.
+ */
+export interface FlameNestedSet {
+  levels: number[];
+  values: number[];
+  selfs: number[];
+  labels: string[];
+  /** "nanoseconds" for CPU time. */
+  unit: string;
+}
+
+/** The part of a piece of evidence the flame graph reads (the full type is the evidence views'). */
+export interface FlameEvidence {
+  id: number;
+  kind: string;
+  container: string;
+  failure: { reason: string; message: string } | null;
+  /** For go-cpu, a summary with a "flame" tree; other kinds are not read here. */
+  summary: unknown;
+}
+
+/** What a capture's detail holds for its flame graphs. */
+export interface WithFlameEvidence {
+  /** The capture's pieces of evidence besides the JVM threads; absent from older backends. */
+  evidence?: readonly FlameEvidence[];
+}
+
+/** One workload of one cluster and namespace: whose captures are read across. */
+export interface WorkloadKey {
+  cluster: string;
+  namespace: string;
+  kind: string;
+  name: string;
+}
+
+/** A frame (a function without line number) that was hot in captures of a workload. */
+export interface HotFrame {
+  /** "com.acme.Spin.spinHot" for Java, the function name for Go. */
+  frame: string;
+  /** In how many of the range's captures it was among the hottest. */
+  captures: number;
+  /** Mean CPU share (0..1) over the captures where it was measured; null when never measured. */
+  share: number | null;
+  /** RFC 3339. */
+  firstSeen: string;
+  lastSeen: string;
+  lastCaptureId: number;
+}
+
+/** GET /workloads/hot-frames. */
+export interface HotFrames {
+  workload: WorkloadKey;
+  /** Captures of the workload in the range. */
+  captures: number;
+  /** RFC 3339. */
+  from: string;
+  to: string;
+  frames: HotFrame[];
+}
+
+export interface HotFramesQuery extends WorkloadKey {
+  /** Epoch milliseconds. */
+  from: number;
+  to: number;
+  limit?: number;
+}
+
+/** GET /captures/{id}/previous. */
+export interface PreviousCapture {
+  id: number;
+}
+
+export type FrameChange = 'appeared' | 'disappeared' | 'grew' | 'shrank' | 'same';
+
+/** One frame (and, for a JVM, thread) of two captures compared. */
+export interface CompareEntry {
+  frame: string;
+  /** The JVM thread the frame was hot in; absent for Go. */
+  thread?: string;
+  /** CPU share (0..1) in each capture; 0 or null where the frame was not among the hottest. */
+  baseShare: number | null;
+  otherShare: number | null;
+  change: FrameChange;
+}
+
+export interface CompareSide {
+  id: number;
+  /** RFC 3339 or epoch milliseconds, as the backend serves createdAt. */
+  createdAt: string | number;
+}
+
+/** GET /captures/compare?base=A&other=B. */
+export interface CaptureComparison {
+  base: CompareSide;
+  other: CompareSide;
+  entries: CompareEntry[];
+}
+// ---- end of the across-captures block ------------------------------------------------------

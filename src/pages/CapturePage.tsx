@@ -10,6 +10,7 @@ import { CaptureOutcome } from '../components/capture/CaptureOutcome';
 import { BusiestThreads } from '../components/capture/BusiestThreads';
 import { DeadlockSection } from '../components/capture/DeadlockSection';
 import { ProcessView } from '../components/capture/ProcessView';
+import { FlameGraphSection } from '../components/flame/FlameGraphSection';
 import { parseThreadAnchor, rankThreads, threadAnchor } from '../utils/ranking';
 
 // How often an unfinished capture is re-read.
@@ -106,6 +107,7 @@ function CapturePage() {
               />
             </Stack>
           ))}
+          <FlameGraphSection capture={capture} />
           {capture.processes.length > 0 && (
             <section id={STACKS_ANCHOR} aria-label="Thread stacks" tabIndex={-1}>
               <Stack direction="column" gap={2}>
