@@ -4,6 +4,7 @@ import { PluginPage } from '@grafana/runtime';
 import { Alert, Box, FilterInput, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import { getCapture } from '../api/client';
 import type { CaptureDetail } from '../api/types';
+import { AcrossLinks } from '../components/across/AcrossLinks';
 import { AlertInfo } from '../components/capture/AlertInfo';
 import { CaptureHeader } from '../components/capture/CaptureHeader';
 import { CaptureOutcome } from '../components/capture/CaptureOutcome';
@@ -85,6 +86,7 @@ function CapturePage() {
       {capture && (
         <Stack direction="column" gap={2}>
           <CaptureHeader capture={capture} />
+          <AcrossLinks capture={capture} />
           {capture.alert && <AlertInfo alert={capture.alert} />}
           <CaptureOutcome capture={capture} />
           {capture.processes.map((p, i) => (
