@@ -301,7 +301,7 @@ export interface HotFrame {
   frame: string;
   /** In how many of the range's captures it was among the hottest. */
   captures: number;
-  /** Mean CPU share (0..1) over the captures where it was measured; null when never measured. */
+  /** Mean CPU share (1.0 = one core) over the captures that measured it; null when none did. */
   share: number | null;
   /** RFC 3339. */
   firstSeen: string;
@@ -339,7 +339,7 @@ export interface CompareEntry {
   frame: string;
   /** The JVM thread the frame was hot in; absent for Go. */
   thread?: string;
-  /** CPU share (0..1) in each capture; 0 or null where the frame was not among the hottest. */
+  /** CPU share (1.0 = one core) in each capture; null where the frame was not among its hottest. */
   baseShare: number | null;
   otherShare: number | null;
   change: FrameChange;
@@ -347,8 +347,8 @@ export interface CompareEntry {
 
 export interface CompareSide {
   id: number;
-  /** RFC 3339 or epoch milliseconds, as the backend serves createdAt. */
-  createdAt: string | number;
+  /** RFC 3339. */
+  createdAt: string;
 }
 
 /** GET /captures/compare?base=A&other=B. */

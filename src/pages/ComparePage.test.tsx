@@ -34,7 +34,7 @@ function renderCompare(query: string) {
   return renderInRouter(<ComparePage />, `/compare?${query}`, 'compare');
 }
 
-/** A group's rows: the frame, the thread and both shares. */
+/** A group's title and rows: each row's text and both shares as its bars say them. */
 function group(change: string) {
   const body = screen.getByTestId(`change-${change}`);
   const [title, ...rows] = within(body).getAllByRole('row');
@@ -51,9 +51,9 @@ function group(change: string) {
 describe('ComparePage', () => {
   it('shows what appeared, grew, shrank and disappeared, in that order, with both shares', async () => {
     const asked = serve(comparison);
-    renderCompare('base=41&other=42');
+    renderCompare('base=2&other=3');
     await screen.findByTestId('change-appeared', undefined, SLOW);
-    expect(asked[0].params).toEqual({ base: 41, other: 42 });
+    expect(asked[0].params).toEqual({ base: 2, other: 3 });
 
     const order = screen.getAllByRole('rowgroup').map((g) => g.getAttribute('data-testid'));
     expect(order.filter(Boolean)).toEqual([
@@ -66,47 +66,56 @@ describe('ComparePage', () => {
 
     const appeared = group('appeared');
     expect(appeared.title).toBe('Appeared · 1');
-    expect(appeared.rows[0].text).toContain('com.fasterxml.jackson.databind.ObjectMapper.readValue');
-    expect(appeared.rows[0].text).toContain('in thread http-nio-8080-exec-3');
-    expect(appeared.rows[0]).toMatchObject({ before: '0%', after: '12%' });
-    expect(appeared.rows[0].text).toContain('+12 pts');
+    expect(appeared.rows[0].text).toContain('com.acme.cache.Cache.rebuild');
+    expect(appeared.rows[0].text).toContain('in thread cache-refresher');
+    // Not hot before: no share, not a measured 0 %.
+    expect(appeared.rows[0]).toMatchObject({ before: '—', after: '42.0%' });
+    expect(appeared.rows[0].text).toContain('+42.0 pts');
 
     const grew = group('grew');
-    expect(grew.rows[0].text).toContain('com.acme.checkout.Spin.spinHot');
-    expect(grew.rows[0]).toMatchObject({ before: '41%', after: '97%' });
-    expect(grew.rows[0].text).toContain('+56 pts');
+    expect(grew.rows[0].text).toContain('com.acme.checkout.PriceCalculator.applyDiscounts');
+    expect(grew.rows[0]).toMatchObject({ before: '31.0%', after: '99.5%' });
+    expect(grew.rows[0].text).toContain('+68.5 pts');
 
-    expect(group('shrank').rows[0]).toMatchObject({ before: '22%', after: '8%' });
-    expect(group('shrank').rows[0].text).toContain('−14 pts');
-    expect(group('disappeared').rows[0].text).toContain('com.acme.checkout.PriceCache.rebuild');
-    expect(group('disappeared').rows[0]).toMatchObject({ before: '35%', after: '0%' });
-    expect(group('same').title).toBe('Unchanged · 1');
+    expect(group('shrank').rows[0]).toMatchObject({ before: '60.0%', after: '20.0%' });
+    expect(group('shrank').rows[0].text).toContain('−40.0 pts');
+
+    const disappeared = group('disappeared');
+    expect(disappeared.rows[0].text).toContain('Workload.lambda$main$0');
+    expect(disappeared.rows[0].text).toContain('in thread hot-spinner');
+    expect(disappeared.rows[0]).toMatchObject({ before: '88.0%', after: '—' });
+
+    // A Go frame has no thread.
+    const same = group('same');
+    expect(same.title).toBe('Unchanged · 1');
+    expect(same.rows[0].text).toContain('main.(*server).handle');
+    expect(same.rows[0].text).not.toContain('in thread');
 
     // Both captures are named with links to them, the earlier first.
-    const links = screen.getAllByRole('link', { name: /^Capture 4[12] / });
+    const links = screen.getAllByRole('link', { name: /^Capture [23] / });
     expect(links.map((l) => l.getAttribute('href'))).toEqual([
-      '/a/seed-stackcapture-app/captures/41',
-      '/a/seed-stackcapture-app/captures/42',
+      '/a/seed-stackcapture-app/captures/2',
+      '/a/seed-stackcapture-app/captures/3',
     ]);
   });
 
   it('leaves empty groups out', async () => {
     serve(() => ({ ...comparison(), entries: comparison().entries.filter((e) => e.change === 'grew') }));
-    renderCompare('base=41&other=42');
+    renderCompare('base=2&other=3');
     await screen.findByTestId('change-grew', undefined, SLOW);
     expect(screen.queryByTestId('change-appeared')).not.toBeInTheDocument();
     expect(screen.queryByTestId('change-same')).not.toBeInTheDocument();
   });
 
   it('shows the backend’s reason when the captures cannot be compared', async () => {
-    serve(() => new HttpFailure(404, 'capture 41 not found'));
-    renderCompare('base=41&other=42');
-    expect(await screen.findByText('capture 41 not found', undefined, SLOW)).toBeInTheDocument();
+    serve(() => new HttpFailure(404, 'capture 2 not found'));
+    renderCompare('base=2&other=3');
+    expect(await screen.findByText('capture 2 not found', undefined, SLOW)).toBeInTheDocument();
   });
 
   it('asks nothing for ids that are not capture ids', async () => {
     const asked = serve(comparison);
-    renderCompare('base=x&other=42');
+    renderCompare('base=x&other=3');
     expect(
       await screen.findByText(/needs base and other, two capture ids \(got base "x"/, undefined, SLOW)
     ).toBeInTheDocument();

@@ -73,7 +73,7 @@ function ComparePage() {
                 <TextLink href={locationUtil.assureBaseUrl(capturePath(c.other.id))} inline>
                   {sideLabel(c.other)}
                 </TextLink>
-                : the frames hot in either, by their share of the capture’s CPU.
+                : the frames hot in either, with their CPU in each (100% = one core).
               </Text>
               {groups.length === 0 ? (
                 <Text color="secondary">Neither capture recorded a hot frame.</Text>

@@ -1,11 +1,20 @@
 // Fixtures of the flame graph and across-captures views (issue 14), typed through the API types
-// like fixtures.ts. The go-cpu capture follows the seam's shape (pkg/evidence, pprof.CPUSummary
-// with its flame tree); hot frames and the comparison follow the routes' documented shapes.
-import type { CaptureComparison, CaptureDetail, HotFrames, WithFlameEvidence, WithWorkload } from '../api/types';
+// like fixtures.ts. Hot frames, previous and the comparison are the backend's contract examples
+// (contract/, written by the routes' tests); the go-cpu capture is made by hand in the seam's
+// shape (pkg/evidence's Piece, pprof.CPUSummary with its flame tree) until the contract has one.
+import type {
+  CaptureComparison,
+  CaptureDetail,
+  HotFrames,
+  PreviousCapture,
+  WithFlameEvidence,
+  WithWorkload,
+} from '../api/types';
+import compareJson from '../../contract/compare.json';
+import hotFramesJson from '../../contract/hot-frames.json';
+import previousJson from '../../contract/previous.json';
 import { fixture } from './fixtures';
-import compareJson from './fixtures/compare.json';
 import detailGoCpuJson from './fixtures/detail-go-cpu.json';
-import hotFramesJson from './fixtures/hot-frames.json';
 
 /** A capture of the detail route as it is once it carries workload and evidence. */
 export type AcrossDetail = CaptureDetail & WithWorkload & WithFlameEvidence;
@@ -13,3 +22,4 @@ export type AcrossDetail = CaptureDetail & WithWorkload & WithFlameEvidence;
 export const detailGoCpu = () => fixture<AcrossDetail>(detailGoCpuJson);
 export const hotFrames = () => fixture<HotFrames>(hotFramesJson);
 export const comparison = () => fixture<CaptureComparison>(compareJson);
+export const previous = () => fixture<PreviousCapture>(previousJson);

@@ -1,5 +1,6 @@
 import type { WorkloadKey } from '../api/types';
 import { PLUGIN_BASE_URL, ROUTES } from '../constants';
+import { formatCpu } from './format';
 
 /** The range the workload page opens with from a capture: the last week, to now. */
 export const DEFAULT_WORKLOAD_RANGE = { from: 'now-7d', to: 'now' };
@@ -43,11 +44,10 @@ export function epochMs(t: string | number | null | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** A share (0..1) as a percentage: "93%", "0.4%" below 1 %; "—" when not measured. */
+/** A CPU share (1.0 = one core) as the captures show CPU: "99.5%"; "—" when not measured. */
 export function formatShare(share: number | null | undefined): string {
   if (share === null || share === undefined || !Number.isFinite(share)) {
     return '—';
   }
-  const pct = share * 100;
-  return pct > 0 && pct < 1 ? `${pct.toFixed(1)}%` : `${Math.round(pct)}%`;
+  return formatCpu(share * 100);
 }

@@ -2,7 +2,7 @@ import React from 'react';
 import { act, screen, waitFor } from '@testing-library/react';
 import type { BackendSrvRequest } from '@grafana/runtime';
 import CapturePage from '../../pages/CapturePage';
-import { detailGoCpu, type AcrossDetail } from '../../test/acrossFixtures';
+import { detailGoCpu, previous, type AcrossDetail } from '../../test/acrossFixtures';
 import { detailDone } from '../../test/fixtures';
 import { panelRows } from '../../test/panelRenderer';
 import { renderInRouter } from '../../test/renderInRouter';
@@ -40,9 +40,9 @@ function checkout(): AcrossDetail {
 
 describe('AcrossLinks on the capture page', () => {
   it('links to the workload’s hot frames and to the comparison with the previous capture', async () => {
-    serve(checkout(), () => ({ id: 2 }));
+    serve(checkout(), previous);
     const compare = await screen.findByRole('link', { name: /Compare with the previous capture/ }, SLOW);
-    expect(compare).toHaveAttribute('href', '/a/seed-stackcapture-app/compare?base=2&other=3');
+    expect(compare).toHaveAttribute('href', `/a/seed-stackcapture-app/compare?base=${previous().id}&other=3`);
     const hot = screen.getByRole('link', { name: /This workload’s hot frames/ });
     const url = new URL(hot.getAttribute('href')!, 'http://localhost');
     expect(url.pathname).toBe('/a/seed-stackcapture-app/workload');

@@ -51,10 +51,10 @@ export function HotFramesTable({ frames, captures }: Props) {
       },
       {
         id: 'share',
-        header: 'Mean CPU share',
+        header: 'Mean CPU (100% = 1 core)',
         cell: ({ row: { original: r } }) => (
           <span className={styles.bar}>
-            <ShareBar ratio={r.share} label="mean CPU share" text={formatShare(r.share)} tone="error" />
+            <ShareBar ratio={r.share} label="mean CPU" text={formatShare(r.share)} tone="error" />
           </span>
         ),
       },

@@ -57,8 +57,11 @@ export function groupByChange(entries: readonly CompareEntry[]): ChangeGroup[] {
   });
 }
 
-/** The difference of two shares in percentage points: "+56 pts", "−14 pts", "±0 pts". */
+/**
+ * The difference of two shares in percentage points of one core, as CPU is shown: "+68.5 pts",
+ * "−40.0 pts", "±0.0 pts"; an absent share counts as none.
+ */
 export function formatShareChange(base: number | null, other: number | null): string {
-  const pts = Math.round((share(other) - share(base)) * 100);
-  return pts > 0 ? `+${pts} pts` : pts < 0 ? `−${-pts} pts` : '±0 pts';
+  const pts = Number(((share(other) - share(base)) * 100).toFixed(1));
+  return pts > 0 ? `+${pts.toFixed(1)} pts` : pts < 0 ? `−${(-pts).toFixed(1)} pts` : '±0.0 pts';
 }
