@@ -1,6 +1,6 @@
 import React, { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { rangeUtil, type TimeRange } from '@grafana/data';
+import type { TimeRange } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Field, LoadingPlaceholder, Stack, Text, TimeRangeInput } from '@grafana/ui';
 import { getHotFrames } from '../api/client';
@@ -21,12 +21,11 @@ const KEY_PARAMS = ['namespace', 'kind', 'name'] as const;
  */
 function WorkloadPage() {
   const [params, setParams] = useSearchParams();
-  const key: WorkloadKey = {
-    cluster: params.get('cluster') ?? '',
-    namespace: params.get('namespace') ?? '',
-    kind: params.get('kind') ?? '',
-    name: params.get('name') ?? '',
-  };
+  const cluster = params.get('cluster') ?? '';
+  const namespace = params.get('namespace') ?? '';
+  const kind = params.get('kind') ?? '';
+  const name = params.get('name') ?? '';
+  const key: WorkloadKey = { cluster, namespace, kind, name };
   const missing = KEY_PARAMS.filter((k) => key[k] === '');
   const fromParam = params.get('from');
   const toParam = params.get('to');
@@ -34,26 +33,26 @@ function WorkloadPage() {
   const [result, setResult] = useState<{ ask: string; hot?: HotFrames; error?: string } | undefined>();
 
   // The result belongs to one workload and range; a stale one means loading.
-  const ask = JSON.stringify([key.cluster, key.namespace, key.kind, key.name, fromParam, toParam]);
+  const ask = JSON.stringify([cluster, namespace, kind, name, fromParam, toParam]);
   const current = result?.ask === ask ? result : undefined;
+  const complete = missing.length === 0;
 
   useEffect(() => {
-    if (missing.length > 0) {
+    if (!complete) {
       return;
     }
     let cancelled = false;
     // Relative ranges ("now-7d") are evaluated when asked.
-    const now = rangeUtil.convertRawToRange(range.raw);
-    getHotFrames({ ...key, from: now.from.valueOf(), to: now.to.valueOf(), limit: HOT_FRAMES_LIMIT }).then(
+    const now = rangeOfParams(fromParam, toParam);
+    const q = { cluster, namespace, kind, name, from: now.from.valueOf(), to: now.to.valueOf() };
+    getHotFrames({ ...q, limit: HOT_FRAMES_LIMIT }).then(
       (hot) => !cancelled && setResult({ ask, hot }),
       (e: Error) => !cancelled && setResult({ ask, error: e.message })
     );
     return () => {
       cancelled = true;
     };
-    // ask stands for key and range.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ask]);
+  }, [ask, complete, cluster, namespace, kind, name, fromParam, toParam]);
 
   const onRangeChange = (next: TimeRange) => {
     const p = new URLSearchParams(params);
@@ -63,10 +62,10 @@ function WorkloadPage() {
     setParams(p, { replace: true });
   };
 
-  const title = missing.length === 0 ? `Hot frames of ${workloadName(key)}` : 'Hot frames of a workload';
+  const title = complete ? `Hot frames of ${workloadName(key)}` : 'Hot frames of a workload';
   return (
     <PluginPage pageNav={{ text: title }}>
-      {missing.length > 0 ? (
+      {!complete ? (
         <Alert severity="info" title="Which workload?">
           {`This page reads the captures of one workload. Open it from a capture (“This workload’s hot frames”): its address needs ${missing.join(', ')}.`}
         </Alert>

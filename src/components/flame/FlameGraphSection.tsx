@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useMemo, useState } from 'react';
 import { Alert, CollapsableSection, RadioButtonGroup, Stack, Text } from '@grafana/ui';
 import { flameSources, type FlameCapture } from './flameSources';
 import { FlameGraphView } from './FlameGraphView';
@@ -12,7 +12,8 @@ interface Props {
  * profile, one at a time with a switch when the capture holds several. Nothing when it holds none.
  */
 export function FlameGraphSection({ capture }: Props) {
-  const sources = flameSources(capture);
+  // Built once per capture read, not on every render of the page (a search keystroke).
+  const sources = useMemo(() => flameSources(capture), [capture]);
   const [chosen, setChosen] = useState<string | undefined>();
   const [open, setOpen] = useState(true);
   if (sources.length === 0) {
