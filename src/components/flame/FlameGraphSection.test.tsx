@@ -2,7 +2,7 @@ import React from 'react';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { FlameNestedSet } from '../../api/types';
-import { detailGoCpu, type AcrossDetail } from '../../test/acrossFixtures';
+import { detailGoCpu, goCpuNoEndpoint, goCpuPiece, type AcrossDetail } from '../../test/acrossFixtures';
 import { detailDone } from '../../test/fixtures';
 import { panelRows } from '../../test/panelRenderer';
 import { FlameGraphSection } from './FlameGraphSection';
@@ -48,6 +48,33 @@ describe('FlameGraphSection', () => {
     expect(rows.map((r) => Number(r.value))).toEqual(flame.values);
     expect(widest(rows, 3).label).toBe('main.spinHot');
     expect(screen.getByText(/The CPU profile by call path/)).toBeInTheDocument();
+  });
+
+  it('draws the go-cpu piece of a real collection: its total at the root, the burning function widest', () => {
+    const piece = goCpuPiece();
+    const summary = piece.summary as { totalNanos: number; flame: FlameNestedSet };
+    const capture: AcrossDetail = { ...detailGoCpu(), evidence: [piece] };
+    const { container } = render(<FlameGraphSection capture={capture} />);
+    const rows = panelRows(container);
+    expect(rows.map((r) => r.label)).toEqual(summary.flame.labels);
+    expect(Number(rows[0].value)).toBe(summary.totalNanos);
+    expect(widest(rows, 1).label).toBe('main.burnCPU');
+  });
+
+  it('says why a go-cpu piece of a pod without a pprof endpoint has no graph', () => {
+    const piece = goCpuNoEndpoint();
+    const capture: AcrossDetail = { ...detailGoCpu(), evidence: [piece] };
+    render(<FlameGraphSection capture={capture} />);
+    expect(screen.queryByTestId('panel-renderer')).not.toBeInTheDocument();
+    expect(screen.getByText(piece.failure!.message, { exact: false })).toBeInTheDocument();
+  });
+
+  it('leaves a profile that was not taken out beside a JVM’s graph', () => {
+    const capture: AcrossDetail = { ...detailDone(), evidence: [goCpuNoEndpoint()] };
+    const { container } = render(<FlameGraphSection capture={capture} />);
+    expect(widest(panelRows(container), 1).label).toBe('hot-spinner');
+    expect(screen.queryByRole('radio')).not.toBeInTheDocument();
+    expect(screen.queryByText(/declares a pprof endpoint/)).not.toBeInTheDocument();
   });
 
   it('switches between a JVM and a Go profile of one capture', async () => {

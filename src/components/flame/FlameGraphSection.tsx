@@ -13,7 +13,10 @@ interface Props {
  */
 export function FlameGraphSection({ capture }: Props) {
   // Built once per capture read, not on every render of the page (a search keystroke).
-  const sources = useMemo(() => flameSources(capture), [capture]);
+  const all = useMemo(() => flameSources(capture), [capture]);
+  // Why a source has no graph is worth a word only when there is no graph at all: a JVM pod's
+  // capture says "no pprof endpoint" in its evidence, not again beside its threads' graph.
+  const sources = all.some((s) => s.tree) ? all.filter((s) => s.tree) : all;
   const [chosen, setChosen] = useState<string | undefined>();
   const [open, setOpen] = useState(true);
   if (sources.length === 0) {
