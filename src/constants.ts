@@ -8,6 +8,8 @@ export const WEBHOOK_URL = `${RESOURCES_URL}/webhook`;
 export enum ROUTES {
   Captures = 'captures',
   CaptureNow = 'capture-now',
+  Workload = 'workload',
+  Compare = 'compare',
 }
 
 /** Browser path of one capture's permalink page, without Grafana's sub-path. */

@@ -3,11 +3,15 @@ import { config, getBackendSrv, type BackendSrvRequest } from '@grafana/runtime'
 import { PLUGIN_ID, RESOURCES_URL } from '../constants';
 import type {
   AppSettings,
+  CaptureComparison,
   CaptureDetail,
   CaptureList,
   CaptureQuery,
   ClusterList,
   HealthResult,
+  HotFrames,
+  HotFramesQuery,
+  PreviousCapture,
   SubmitRequest,
   SubmitResult,
 } from './types';
@@ -121,4 +125,47 @@ export function savePluginSettings(update: PluginSettingsUpdate): Promise<unknow
 /** Href of a piece of evidence's raw download (rawUrl is relative to the plugin's resources). */
 export function evidenceRawHref(rawUrl: string): string {
   return `${config.appSubUrl ?? ''}${RESOURCES_URL}/${rawUrl.replace(/^\/+/, '')}`;
+}
+
+// ---- Across captures ----
+
+/** The frames that were hottest in one workload's captures over a time range. */
+export function getHotFrames(q: HotFramesQuery): Promise<HotFrames> {
+  return request<HotFrames>({
+    url: `${RESOURCES_URL}/workloads/hot-frames`,
+    method: 'GET',
+    params: {
+      cluster: q.cluster,
+      namespace: q.namespace,
+      kind: q.kind,
+      name: q.name,
+      from: q.from,
+      to: q.to,
+      ...(q.limit !== undefined ? { limit: q.limit } : {}),
+    },
+  });
+}
+
+/**
+ * The previous done capture of the same workload, or undefined when there is none (the backend
+ * answers 404). Other failures are thrown.
+ */
+export async function getPreviousCapture(id: number): Promise<PreviousCapture | undefined> {
+  try {
+    return await request<PreviousCapture>({ url: `${RESOURCES_URL}/captures/${id}/previous`, method: 'GET' });
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** What changed between two captures: base is the earlier one, other the one compared with it. */
+export function compareCaptures(base: number, other: number): Promise<CaptureComparison> {
+  return request<CaptureComparison>({
+    url: `${RESOURCES_URL}/captures/compare`,
+    method: 'GET',
+    params: { base, other },
+  });
 }

@@ -537,3 +537,99 @@ export interface ClusterInfo {
 export interface ClusterList {
   clusters: ClusterInfo[];
 }
+
+// ---- Across captures and flame graphs ----------------------------------------------------
+// The views read only these parts of a capture, so their props name the parts they need.
+
+/** The owner of a capture's pod (Deployment, StatefulSet, …), as the backend resolved it. */
+export type WorkloadRef = Workload;
+
+/** What a capture says of its workload (GET /captures and /captures/{id}). */
+export interface WithWorkload {
+  /** Absent or null when the pod's owner is unknown. */
+  workload?: Workload | null;
+}
+
+/** Grafana's flame graph nested-set form, as a go-cpu summary carries it. */
+export type FlameNestedSet = FlameTree;
+
+/** The part of a piece of evidence the flame graph reads. */
+export type FlameEvidence = Pick<EvidencePiece, 'id' | 'kind' | 'container' | 'failure' | 'summary'>;
+
+/** What a capture's detail holds for its flame graphs. */
+export interface WithFlameEvidence {
+  /** The capture's pieces of evidence besides the JVM threads; absent from older backends. */
+  evidence?: readonly FlameEvidence[];
+}
+
+/** One workload of one cluster and namespace: whose captures are read across. */
+export interface WorkloadKey {
+  cluster: string;
+  namespace: string;
+  kind: string;
+  name: string;
+}
+
+/** A frame (a function without line number) that was hot in captures of a workload. */
+export interface HotFrame {
+  /** "com.acme.Spin.spinHot" for Java, the function name for Go. */
+  frame: string;
+  /** In how many of the range's captures it was among the hottest. */
+  captures: number;
+  /** Mean CPU share (1.0 = one core) over the captures that measured it; null when none did. */
+  share: number | null;
+  /** RFC 3339. */
+  firstSeen: string;
+  lastSeen: string;
+  lastCaptureId: number;
+}
+
+/** GET /workloads/hot-frames. */
+export interface HotFrames {
+  workload: WorkloadKey;
+  /** Captures of the workload in the range. */
+  captures: number;
+  /** RFC 3339. */
+  from: string;
+  to: string;
+  frames: HotFrame[];
+}
+
+export interface HotFramesQuery extends WorkloadKey {
+  /** Epoch milliseconds. */
+  from: number;
+  to: number;
+  limit?: number;
+}
+
+/** GET /captures/{id}/previous. */
+export interface PreviousCapture {
+  id: number;
+}
+
+export type FrameChange = 'appeared' | 'disappeared' | 'grew' | 'shrank' | 'same';
+
+/** One frame (and, for a JVM, thread) of two captures compared. */
+export interface CompareEntry {
+  frame: string;
+  /** The JVM thread the frame was hot in; absent for Go. */
+  thread?: string;
+  /** CPU share (1.0 = one core) in each capture; null where the frame was not among its hottest. */
+  baseShare: number | null;
+  otherShare: number | null;
+  change: FrameChange;
+}
+
+export interface CompareSide {
+  id: number;
+  /** RFC 3339. */
+  createdAt: string;
+}
+
+/** GET /captures/compare?base=A&other=B. */
+export interface CaptureComparison {
+  base: CompareSide;
+  other: CompareSide;
+  entries: CompareEntry[];
+}
+// ---- end of the across-captures block ------------------------------------------------------

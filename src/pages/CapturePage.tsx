@@ -4,6 +4,7 @@ import { PluginPage } from '@grafana/runtime';
 import { Alert, Box, FilterInput, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import { getCapture } from '../api/client';
 import type { CaptureDetail } from '../api/types';
+import { AcrossLinks } from '../components/across/AcrossLinks';
 import { AlertInfo } from '../components/capture/AlertInfo';
 import { CaptureHeader } from '../components/capture/CaptureHeader';
 import { CaptureOutcome } from '../components/capture/CaptureOutcome';
@@ -11,6 +12,7 @@ import { BusiestThreads } from '../components/capture/BusiestThreads';
 import { DeadlockSection } from '../components/capture/DeadlockSection';
 import { EvidenceSection } from '../components/evidence/EvidenceSection';
 import { ProcessView } from '../components/capture/ProcessView';
+import { FlameGraphSection } from '../components/flame/FlameGraphSection';
 import { parseThreadAnchor, rankThreads, threadAnchor } from '../utils/ranking';
 
 // How often an unfinished capture is re-read.
@@ -85,6 +87,7 @@ function CapturePage() {
       {capture && (
         <Stack direction="column" gap={2}>
           <CaptureHeader capture={capture} />
+          <AcrossLinks capture={capture} />
           {capture.alert && <AlertInfo alert={capture.alert} />}
           <CaptureOutcome capture={capture} />
           {capture.processes.map((p, i) => (
@@ -108,6 +111,7 @@ function CapturePage() {
             </Stack>
           ))}
           <EvidenceSection capture={capture} />
+          <FlameGraphSection capture={capture} />
           {capture.processes.length > 0 && (
             <section id={STACKS_ANCHOR} aria-label="Thread stacks" tabIndex={-1}>
               <Stack direction="column" gap={2}>

@@ -11,7 +11,7 @@ import healthJson from '../../contract/health.json';
 import listJson from '../../contract/list.json';
 import submitJson from '../../contract/submit.json';
 
-type Widen<T> = T extends string
+export type Widen<T> = T extends string
   ? string
   : T extends number
     ? number
@@ -25,7 +25,7 @@ type Widen<T> = T extends string
             ? { [K in keyof T]: Widen<T[K]> }
             : T;
 
-function fixture<T>(json: Widen<T>): T {
+export function fixture<T>(json: Widen<T>): T {
   // Deep copy so a test cannot change what another test sees.
   return JSON.parse(JSON.stringify(json)) as T;
 }
