@@ -1,0 +1,156 @@
+// The views the browser tier renders and checks, one entry each: what to mount, which fixtures
+// answer its requests, and what a reader must see without scrolling. Adding a view is adding an
+// entry here; check.ts reads the list from the page (window.harnessViews) and runs every check on
+// every view at each of its sizes in both themes.
+import React from 'react';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import type { AppPlugin, AppPluginMeta } from '@grafana/data';
+import CapturePage from '../../src/pages/CapturePage';
+import AppConfig from '../../src/components/AppConfig/AppConfig';
+import type { AppSettings } from '../../src/api/types';
+import { PLUGIN_ID, RESOURCES_URL } from '../../src/constants';
+import { captureList, detailDone, health } from '../../src/test/fixtures';
+import { AppPage } from './AppPage';
+import { PanelView } from './PanelView';
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** An element a reader must see at once: inside the viewport, without scrolling. */
+export interface MustSee {
+  /** Named in a failure. */
+  what: string;
+  selector: string;
+  /** The first element matching selector whose text contains this is the one checked. */
+  text: string;
+}
+
+/** The serialisable part of a view: what check.ts reads from the page. */
+export interface ViewSpec {
+  /** In the URL (#<name>/<theme>) and in every failure. */
+  name: string;
+  /** A selector present once the fixture data is rendered. */
+  ready: string;
+  /** Clicked once ready (e.g. a button whose answer is part of the view); then ready is awaited again. */
+  click?: string;
+  sizes: Size[];
+  mustSee: MustSee[];
+  /** The README's image of this view: written only when UPDATE_SCREENSHOTS=1 asks for it. */
+  readme?: { file: string; size: Size; theme: 'light' | 'dark' };
+}
+
+export interface View extends ViewSpec {
+  render: () => React.ReactElement;
+}
+
+// Grafana leaves about 1100×800 beside its menu; a dashboard panel is 600×400 by default and
+// 300 px wide in a side column.
+const PAGE_SIZES: Size[] = [
+  { width: 1100, height: 800 },
+  { width: 600, height: 400 },
+];
+const PANEL_SIZES: Size[] = [...PAGE_SIZES, { width: 300, height: 400 }];
+
+/** The fixtures' busiest JVM thread: what the capture page must show first. */
+function busiestThread() {
+  const threads = detailDone().processes.flatMap((p) => p.threads);
+  const busiest = threads.reduce((a, b) => (b.cpuPercent > a.cpuPercent ? b : a));
+  const frame = (busiest.frames ?? []).find((f) => !/^(java|javax|jdk|sun)\./.test(f.method));
+  if (!frame) {
+    throw new Error(`the fixture's busiest thread ${busiest.name} has no application frame`);
+  }
+  return { name: busiest.name, frame: frame.method };
+}
+
+/** The done capture of the list whose top thread burned the most CPU: the panel's answer. */
+function busiestListed() {
+  const done = captureList().captures.filter((c) => c.topThread);
+  const top = done.reduce((a, b) => ((b.topThread?.cpuPercent ?? 0) > (a.topThread?.cpuPercent ?? 0) ? b : a));
+  return top.topThread?.name ?? '';
+}
+
+const configMeta = {
+  id: PLUGIN_ID,
+  enabled: true,
+  pinned: true,
+  jsonData: {
+    clusters: ['default'],
+    allowedNamespaces: ['shop', 'payments'],
+    deniedNamespaces: ['kube-system'],
+    sampleWindow: '2s',
+    topThreads: 20,
+    maxOutputBytes: 16 << 20,
+  },
+} as unknown as AppPluginMeta<AppSettings>;
+
+export const VIEWS: View[] = [
+  {
+    name: 'capture',
+    ready: '[data-testid="busy-thread"]',
+    sizes: PAGE_SIZES,
+    mustSee: [
+      { what: "the busiest thread's name", selector: '[data-testid="busy-thread"] a', text: busiestThread().name },
+      { what: "the busiest thread's top frame", selector: '[data-testid="top-frame"]', text: busiestThread().frame },
+    ],
+    readme: { file: 'src/img/screenshot-capture.png', size: { width: 1280, height: 1300 }, theme: 'dark' },
+    render: () => (
+      <AppPage>
+        <MemoryRouter initialEntries={[`/captures/${detailDone().id}`]}>
+          <Routes>
+            <Route path="captures/:id" element={<CapturePage />} />
+          </Routes>
+        </MemoryRouter>
+      </AppPage>
+    ),
+  },
+  {
+    name: 'panel',
+    ready: '[data-testid="capture-row"]',
+    sizes: PANEL_SIZES,
+    mustSee: [
+      { what: "the busiest capture's top thread", selector: '[data-testid="capture-row"] td', text: busiestListed() },
+    ],
+    readme: { file: 'src/img/screenshot-panel.png', size: { width: 1280, height: 470 }, theme: 'dark' },
+    // In Grafana the panel sits inside the app's router too: its rows link to captures.
+    render: () => (
+      <MemoryRouter>
+        <PanelView />
+      </MemoryRouter>
+    ),
+  },
+  {
+    name: 'config',
+    ready: '[data-testid="config-actions"]',
+    sizes: PAGE_SIZES,
+    mustSee: [{ what: 'the Test button', selector: '[data-testid="config-actions"] button', text: 'Test' }],
+    render: () => (
+      <AppPage>
+        <AppConfig plugin={{ meta: configMeta } as AppPlugin<AppSettings>} query={{}} />
+      </AppPage>
+    ),
+  },
+  {
+    // The health result must show where the user clicked Test, not at the foot of the form.
+    name: 'config-tested',
+    ready: '[data-testid="config-actions"]',
+    click: '[data-testid="config-actions"] button[type="button"]',
+    sizes: PAGE_SIZES,
+    mustSee: [
+      { what: 'the health result', selector: '[data-testid="config-actions"] [aria-live]', text: health().message },
+    ],
+    render: () => (
+      <AppPage>
+        <AppConfig plugin={{ meta: configMeta } as AppPlugin<AppSettings>} query={{}} />
+      </AppPage>
+    ),
+  },
+];
+
+/** What the fixtures answer, by "METHOD url". */
+export const ANSWERS: Record<string, () => unknown> = {
+  [`GET ${RESOURCES_URL}/captures`]: captureList,
+  [`GET ${RESOURCES_URL}/captures/${detailDone().id}`]: detailDone,
+  [`GET /api/plugins/${PLUGIN_ID}/health`]: health,
+};
