@@ -112,7 +112,7 @@ class Harness {
       window.location.hash = hash;
     }, key);
     const mounted = `[data-harness="${key}"]`;
-    await this.until(this.page.waitForSelector(`${mounted} ${view.ready}`), failed);
+    await this.until(this.page.waitForSelector(`${mounted} ${view.ready}`, { state: 'attached' }), failed);
     if (view.click) {
       await this.page.click(`${mounted} ${view.click}`);
       const answered = view.mustSee.map((m) => this.page.locator(mounted).getByText(m.text).first().waitFor());
@@ -175,6 +175,17 @@ async function checkView(h: Harness, view: ViewSpec, size: Size, theme: Theme, a
   return problems.map((p) => `${label}: ${p}`);
 }
 
+/** A probe of the checks: they must find each expected problem and nothing in its clean text. */
+async function checkProbe(h: Harness, view: ViewSpec, probe: NonNullable<ViewSpec['probe']>, artifacts: string) {
+  const problems = await checkView(h, view, view.sizes[0], 'dark', artifacts);
+  const missed = probe.expect.filter((e) => !problems.some((p) => p.includes(e)));
+  const wrong = problems.filter((p) => probe.clean.some((c) => p.includes(c)));
+  return [
+    ...missed.map((e) => `the checks missed a defect of ${view.name}: no problem says "${e}"`),
+    ...wrong.map((p) => `the checks flagged what is right in ${view.name}: ${p}`),
+  ];
+}
+
 /** The README's image of a view: always into artifacts, into src/img/ only when asked. */
 async function readmeShot(h: Harness, view: ViewSpec, artifacts: string, update: boolean) {
   if (!view.readme) {
@@ -229,6 +240,11 @@ async function main() {
       throw new Error(`the harness lists no views${only.length > 0 ? ` named ${only.join(', ')}` : ''}`);
     }
     for (const view of views) {
+      if (view.probe) {
+        runs++;
+        failures.push(...(await checkProbe(h, view, view.probe, artifacts)));
+        continue;
+      }
       for (const size of view.sizes) {
         for (const theme of THEMES) {
           runs++;

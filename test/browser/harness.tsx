@@ -9,7 +9,7 @@ import { createTheme, ThemeContext } from '@grafana/data';
 import { setBackendSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
 import { GlobalStyles } from '@grafana/ui';
 import { harnessLocation } from './location';
-import { ANSWERS, VIEWS, type ViewSpec } from './views';
+import { ANSWERS, PROBES, VIEWS, type ViewSpec } from './views';
 
 declare global {
   interface Window {
@@ -38,7 +38,8 @@ function fetchFixture(req: BackendSrvRequest): Observable<FetchResponse<unknown>
 
 setBackendSrv({ fetch: fetchFixture } as unknown as BackendSrv);
 
-window.harnessViews = VIEWS.map(({ render: _render, ...spec }) => spec);
+const ALL = [...PROBES, ...VIEWS];
+window.harnessViews = ALL.map(({ render: _render, ...spec }) => spec);
 
 function rootElement(): HTMLElement {
   const element = document.getElementById('root');
@@ -57,10 +58,10 @@ function mount() {
   root?.unmount();
   root = undefined;
   const { view: name, theme: mode, key } = harnessLocation();
-  const view = VIEWS.find((v) => v.name === name);
+  const view = ALL.find((v) => v.name === name);
   if (!view) {
     if (name !== '') {
-      throw new Error(`no view ${name}: the harness has ${VIEWS.map((v) => v.name).join(', ')}`);
+      throw new Error(`no view ${name}: the harness has ${ALL.map((v) => v.name).join(', ')}`);
     }
     return;
   }

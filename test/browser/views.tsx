@@ -11,6 +11,7 @@ import type { AppSettings } from '../../src/api/types';
 import { PLUGIN_ID, RESOURCES_URL } from '../../src/constants';
 import { captureList, detailDone, health } from '../../src/test/fixtures';
 import { AppPage } from './AppPage';
+import { CheckerProbe } from './CheckerProbe';
 import { PanelView } from './PanelView';
 
 export interface Size {
@@ -37,6 +38,11 @@ export interface ViewSpec {
   click?: string;
   sizes: Size[];
   mustSee: MustSee[];
+  /**
+   * A probe of the checks themselves, not a view of the plugin: rendered once, at its first size in
+   * the dark theme, it must draw every problem listed in expect and none naming a text in clean.
+   */
+  probe?: { expect: string[]; clean: string[] };
   /** The README's image of this view: written only when UPDATE_SCREENSHOTS=1 asks for it. */
   readme?: { file: string; size: Size; theme: 'light' | 'dark' };
 }
@@ -145,6 +151,39 @@ export const VIEWS: View[] = [
         <AppConfig plugin={{ meta: configMeta } as AppPlugin<AppSettings>} query={{}} />
       </AppPage>
     ),
+  },
+];
+
+/** Views that must fail the checks: they show the checks still catch what they are for. */
+export const PROBES: View[] = [
+  {
+    name: 'probe-defects',
+    ready: '[data-testid="probe"]',
+    sizes: [{ width: 600, height: 400 }],
+    mustSee: [{ what: "the probe's last line", selector: '[data-testid="probe-below"]', text: 'below the fold' }],
+    probe: {
+      expect: [
+        'text runs',
+        'spills a-thread',
+        'cut by',
+        'clipped a-thread',
+        'full value is not on hover',
+        'in-cell a-thread',
+        'scrolls sideways',
+        'the probe\'s last line ("below the fold") is not in the 600×400 viewport',
+        'console error: probe: an error logged',
+      ],
+      clean: ['fine a-thread'],
+    },
+    render: () => <CheckerProbe />,
+  },
+  {
+    name: 'probe-blank',
+    ready: '[data-testid="blank"]',
+    sizes: [{ width: 600, height: 400 }],
+    mustSee: [],
+    probe: { expect: ['the page is blank'], clean: [] },
+    render: () => <div data-testid="blank" />,
   },
 ];
 
