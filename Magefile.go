@@ -208,13 +208,17 @@ func Test() error {
 }
 
 // systemPackages are Debian packages the tests use beyond the machine's own tools: the command
-// each provides, and the package. busybox: the probe must run in busybox sh, as in Alpine images.
-// iproute2: the integration tier gives a pod a real address in a network namespace (ip netns).
-// chromium: the browser tier renders the views in it (driven by playwright-core from the lock).
+// (or, for a path, the file) each provides, and the package. busybox: the probe must run in
+// busybox sh, as in Alpine images. iproute2: the integration tier gives a pod a real address in a
+// network namespace (ip netns). chromium: the browser tier renders the views in it (driven by
+// playwright-core from the lock), with fonts named here because the tier measures text: Liberation
+// (chromium's fonts, only recommended) and WenQuanYi for the fixtures' CJK thread names.
 var systemPackages = [][2]string{
 	{"busybox", "busybox"},
 	{"ip", "iproute2"},
 	{"chromium", "chromium"},
+	{"/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "fonts-liberation"},
+	{"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "fonts-wqy-microhei"},
 }
 
 // SystemDeps installs the Debian packages the tests need and the machine lacks (as root, with
@@ -222,7 +226,13 @@ var systemPackages = [][2]string{
 func SystemDeps() error {
 	var missing []string
 	for _, p := range systemPackages {
-		if _, err := exec.LookPath(p[0]); err != nil {
+		var err error
+		if filepath.IsAbs(p[0]) {
+			_, err = os.Stat(p[0])
+		} else {
+			_, err = exec.LookPath(p[0])
+		}
+		if err != nil {
 			missing = append(missing, p[1])
 		}
 	}

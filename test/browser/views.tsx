@@ -118,7 +118,8 @@ export const VIEWS: View[] = [
     mustSee: [
       { what: "the busiest capture's top thread", selector: '[data-testid="capture-row"] td', text: busiestListed() },
     ],
-    readme: { file: 'src/img/screenshot-panel.png', size: { width: 1280, height: 470 }, theme: 'dark' },
+    // At its provisioned size, as it sits beside the CPU graph.
+    readme: { file: 'src/img/screenshot-panel.png', size: { width: 600, height: 400 }, theme: 'dark' },
     // In Grafana the panel sits inside the app's router too: its rows link to captures.
     render: () => (
       <MemoryRouter>
