@@ -27,7 +27,11 @@ export function checkPage(mustSee: MustSee[]): string[] {
   }
 
   for (const m of mustSee) {
-    const el = Array.from(document.querySelectorAll(m.selector)).find((e) => (e.textContent ?? '').includes(m.text));
+    // The innermost element that says it: its ancestors say it too, and are larger than the viewport.
+    const saying = Array.from(document.querySelectorAll(m.selector)).filter((e) =>
+      (e.textContent ?? '').includes(m.text)
+    );
+    const el = saying.find((e) => !saying.some((o) => o !== e && e.contains(o)));
     if (!el) {
       problems.push(`${m.what}: no ${m.selector} says "${m.text}"`);
       continue;

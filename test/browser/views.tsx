@@ -6,10 +6,11 @@ import React from 'react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import type { AppPlugin, AppPluginMeta } from '@grafana/data';
 import CapturePage from '../../src/pages/CapturePage';
+import CapturesPage from '../../src/pages/CapturesPage';
 import AppConfig from '../../src/components/AppConfig/AppConfig';
-import type { AppSettings } from '../../src/api/types';
+import type { AppSettings, CaptureDetail } from '../../src/api/types';
 import { PLUGIN_ID, RESOURCES_URL } from '../../src/constants';
-import { captureList, detailDone, health } from '../../src/test/fixtures';
+import { captureList, detailDone, detailFailed, detailSkipped, detailTruncated, health } from '../../src/test/fixtures';
 import { AppPage } from './AppPage';
 import { CheckerProbe } from './CheckerProbe';
 import { PanelView } from './PanelView';
@@ -49,6 +50,8 @@ export interface ViewSpec {
 
 export interface View extends ViewSpec {
   render: () => React.ReactElement;
+  /** What the fixtures answer to the view's requests, by "METHOD url". */
+  answers?: Record<string, () => unknown>;
 }
 
 // Grafana leaves about 1100×800 beside its menu; a dashboard panel is 600×400 by default and
@@ -60,8 +63,8 @@ const PAGE_SIZES: Size[] = [
 const PANEL_SIZES: Size[] = [...PAGE_SIZES, { width: 300, height: 400 }];
 
 /** The fixtures' busiest JVM thread: what the capture page must show first. */
-function busiestThread() {
-  const threads = detailDone().processes.flatMap((p) => p.threads);
+function busiestThread(detail: () => CaptureDetail = detailDone) {
+  const threads = detail().processes.flatMap((p) => p.threads);
   const busiest = threads.reduce((a, b) => (b.cpuPercent > a.cpuPercent ? b : a));
   const frame = (busiest.frames ?? []).find((f) => !/^(java|javax|jdk|sun)\./.test(f.method));
   if (!frame) {
@@ -91,6 +94,23 @@ const configMeta = {
   },
 } as unknown as AppPluginMeta<AppSettings>;
 
+/** The capture page of one stored capture, answered by its detail fixture. */
+function capturePage(detail: () => CaptureDetail): Pick<View, 'render' | 'answers'> {
+  const id = detail().id;
+  return {
+    answers: { [`GET ${RESOURCES_URL}/captures/${id}`]: detail },
+    render: () => (
+      <AppPage>
+        <MemoryRouter initialEntries={[`/captures/${id}`]}>
+          <Routes>
+            <Route path="captures/:id" element={<CapturePage />} />
+          </Routes>
+        </MemoryRouter>
+      </AppPage>
+    ),
+  };
+}
+
 export const VIEWS: View[] = [
   {
     name: 'capture',
@@ -101,12 +121,48 @@ export const VIEWS: View[] = [
       { what: "the busiest thread's top frame", selector: '[data-testid="top-frame"]', text: busiestThread().frame },
     ],
     readme: { file: 'src/img/screenshot-capture.png', size: { width: 1280, height: 1300 }, theme: 'dark' },
+    ...capturePage(detailDone),
+  },
+  {
+    // Cut at the output limit: still the busiest thread first, the cut said.
+    name: 'capture-truncated',
+    ready: '[data-testid="busy-thread"]',
+    sizes: PAGE_SIZES,
+    mustSee: [
+      {
+        what: "the busiest thread's name",
+        selector: '[data-testid="busy-thread"] a',
+        text: busiestThread(detailTruncated).name,
+      },
+    ],
+    ...capturePage(detailTruncated),
+  },
+  {
+    // A failed capture's answer is its reason, which the user acts on.
+    name: 'capture-failed',
+    ready: 'h1, h2',
+    sizes: PAGE_SIZES,
+    mustSee: [{ what: 'the reason it failed', selector: '*', text: 'forbidden: cannot create pods/exec' }],
+    ...capturePage(detailFailed),
+  },
+  {
+    name: 'capture-skipped',
+    ready: 'h1, h2',
+    sizes: PAGE_SIZES,
+    mustSee: [{ what: 'the reason it was skipped', selector: '*', text: 'cooldown' }],
+    ...capturePage(detailSkipped),
+  },
+  {
+    name: 'captures',
+    ready: 'table tr',
+    // Not yet at 600×400: the filters fill the first screen and the table starts below it.
+    sizes: [PAGE_SIZES[0]],
+    mustSee: [{ what: "the latest done capture's top thread", selector: 'td', text: busiestListed() }],
+    answers: { [`GET ${RESOURCES_URL}/captures`]: captureList },
     render: () => (
       <AppPage>
-        <MemoryRouter initialEntries={[`/captures/${detailDone().id}`]}>
-          <Routes>
-            <Route path="captures/:id" element={<CapturePage />} />
-          </Routes>
+        <MemoryRouter>
+          <CapturesPage />
         </MemoryRouter>
       </AppPage>
     ),
@@ -121,6 +177,7 @@ export const VIEWS: View[] = [
     // At its provisioned size, as it sits beside the CPU graph.
     readme: { file: 'src/img/screenshot-panel.png', size: { width: 600, height: 400 }, theme: 'dark' },
     // In Grafana the panel sits inside the app's router too: its rows link to captures.
+    answers: { [`GET ${RESOURCES_URL}/captures`]: captureList },
     render: () => (
       <MemoryRouter>
         <PanelView />
@@ -147,6 +204,7 @@ export const VIEWS: View[] = [
     mustSee: [
       { what: 'the health result', selector: '[data-testid="config-actions"] [aria-live]', text: health().message },
     ],
+    answers: { [`GET /api/plugins/${PLUGIN_ID}/health`]: health },
     render: () => (
       <AppPage>
         <AppConfig plugin={{ meta: configMeta } as AppPlugin<AppSettings>} query={{}} />
@@ -188,9 +246,5 @@ export const PROBES: View[] = [
   },
 ];
 
-/** What the fixtures answer, by "METHOD url". */
-export const ANSWERS: Record<string, () => unknown> = {
-  [`GET ${RESOURCES_URL}/captures`]: captureList,
-  [`GET ${RESOURCES_URL}/captures/${detailDone().id}`]: detailDone,
-  [`GET /api/plugins/${PLUGIN_ID}/health`]: health,
-};
+/** What the fixtures answer, by "METHOD url": every view's answers. */
+export const ANSWERS: Record<string, () => unknown> = Object.assign({}, ...VIEWS.map((v) => v.answers ?? {}));
