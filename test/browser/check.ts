@@ -6,7 +6,7 @@
 //   BROWSER_ARTIFACTS   where the screenshots go, else $TMPDIR/stackcapture-browser
 //   UPDATE_SCREENSHOTS  1: also rewrite the README's images in src/img/ (never in CI)
 import { execFileSync } from 'child_process';
-import { mkdir, readFile, rm } from 'fs/promises';
+import { mkdir, readdir, readFile, rm } from 'fs/promises';
 import os from 'os';
 import path from 'path';
 import { chromium, type Browser, type Page, type Route } from 'playwright-core';
@@ -218,8 +218,11 @@ function chromiumPath(): string {
 async function main() {
   const started = Date.now();
   const artifacts = process.env.BROWSER_ARTIFACTS || path.join(os.tmpdir(), 'stackcapture-browser');
-  await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
+  // Last run's screenshots only: the directory may be one the caller keeps other things in.
+  for (const old of (await readdir(artifacts)).filter((f) => f.endsWith('.png'))) {
+    await rm(path.join(artifacts, old));
+  }
   const executablePath = chromiumPath();
   let browser: Browser;
   try {
