@@ -112,9 +112,9 @@ class Harness {
       window.location.hash = hash;
     }, key);
     const mounted = `[data-harness="${key}"]`;
-    await this.until(this.page.waitForSelector(`${mounted} ${view.ready}`, { state: 'attached' }), failed);
+    await this.until(this.page.waitForSelector(`${mounted} :is(${view.ready})`, { state: 'attached' }), failed);
     if (view.click) {
-      await this.page.click(`${mounted} ${view.click}`);
+      await this.page.click(`${mounted} :is(${view.click})`);
       const answered = view.mustSee.map((m) => this.page.locator(mounted).getByText(m.text).first().waitFor());
       await this.until(Promise.all(answered), failed);
     }
@@ -123,6 +123,8 @@ class Harness {
 
   // Waits for what, unless the page throws first: an exception fails the render at once.
   private async until<T>(what: Promise<T>, failed: number): Promise<T> {
+    // Whichever loses the race settles later, unheard: its rejection must not end the process.
+    what.catch(() => undefined);
     let poll: NodeJS.Timeout | undefined;
     const thrown = new Promise<never>((_, reject) => {
       poll = setInterval(() => {
@@ -132,6 +134,7 @@ class Harness {
         }
       }, 100);
     });
+    thrown.catch(() => undefined);
     try {
       return await Promise.race([what, thrown]);
     } finally {

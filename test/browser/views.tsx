@@ -14,6 +14,7 @@ import { captureList, detailDone, detailFailed, detailSkipped, detailTruncated, 
 import { AppPage } from './AppPage';
 import { CheckerProbe } from './CheckerProbe';
 import { PanelView } from './PanelView';
+import { ThrowingProbe } from './ThrowingProbe';
 
 export interface Size {
   width: number;
@@ -235,6 +236,14 @@ export const PROBES: View[] = [
       clean: ['fine a-thread'],
     },
     render: () => <CheckerProbe />,
+  },
+  {
+    name: 'probe-throws',
+    ready: '[data-testid="never-rendered"]',
+    sizes: [{ width: 600, height: 400 }],
+    mustSee: [],
+    probe: { expect: ['did not render: exception: probe: a view that throws'], clean: [] },
+    render: () => <ThrowingProbe />,
   },
   {
     name: 'probe-blank',
