@@ -175,7 +175,7 @@ async function checkView(h: Harness, view: ViewSpec, size: Size, theme: Theme, a
     await h.page.screenshot({ path: shot }).catch(() => undefined);
   }
   problems.push(...h.errors.slice(failed).filter((e) => rendered || !e.startsWith('exception: ')));
-  return problems.map((p) => `${label}: ${p}`);
+  return problems.map((p) => `${label}: ${p} [${path.basename(shot)}]`);
 }
 
 /** A probe of the checks: they must find each expected problem and nothing in its clean text. */
