@@ -9,7 +9,7 @@ import { createTheme, ThemeContext } from '@grafana/data';
 import { setBackendSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
 import { GlobalStyles } from '@grafana/ui';
 import { harnessLocation } from './location';
-import { ANSWERS, PROBES, VIEWS, type ViewSpec } from './views';
+import { PROBES, VIEWS, type ViewSpec } from './views';
 
 declare global {
   interface Window {
@@ -17,9 +17,12 @@ declare global {
   }
 }
 
+// The mounted view's fixture answers, by "METHOD url": each view answers only its own requests.
+let answers: Record<string, () => unknown> = {};
+
 function fetchFixture(req: BackendSrvRequest): Observable<FetchResponse<unknown>> {
   const key = `${req.method ?? 'GET'} ${req.url}`;
-  const answer = ANSWERS[key];
+  const answer = answers[key];
   if (!answer) {
     return throwError(() => ({ status: 404, statusText: 'Not Found', data: `no fixture for ${key}` }));
   }
@@ -59,6 +62,7 @@ function mount() {
   root = undefined;
   const { view: name, theme: mode, key } = harnessLocation();
   const view = ALL.find((v) => v.name === name);
+  answers = view?.answers ?? {};
   if (!view) {
     if (name !== '') {
       throw new Error(`no view ${name}: the harness has ${ALL.map((v) => v.name).join(', ')}`);

@@ -7,6 +7,9 @@ import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import type { AppPlugin, AppPluginMeta } from '@grafana/data';
 import CapturePage from '../../src/pages/CapturePage';
 import CapturesPage from '../../src/pages/CapturesPage';
+import ComparePage from '../../src/pages/ComparePage';
+import WorkloadPage from '../../src/pages/WorkloadPage';
+import { comparison, detailGoCpu, hotFrames } from '../../src/test/acrossFixtures';
 import AppConfig from '../../src/components/AppConfig/AppConfig';
 import type { AppSettings, CaptureDetail } from '../../src/api/types';
 import { PLUGIN_ID, RESOURCES_URL } from '../../src/constants';
@@ -72,6 +75,18 @@ function busiestThread(detail: () => CaptureDetail = detailDone) {
     throw new Error(`the fixture's busiest thread ${busiest.name} has no application frame`);
   }
   return { name: busiest.name, frame: frame.method };
+}
+
+/** The Go capture's hottest function by its own CPU. */
+function hottestGoFunction() {
+  const summary = detailGoCpu().evidence?.find((e) => e.kind === 'go-cpu')?.summary as
+    { topFlat?: Array<{ function: string }> } | undefined;
+  return summary?.topFlat?.[0]?.function ?? 'no go-cpu summary in the fixture';
+}
+
+/** The method and its class of a frame: what a narrow cell still says when it cuts the package. */
+function shortFrame(frame: string) {
+  return frame.split('.').slice(-2).join('.');
 }
 
 /** The done capture of the list whose top thread burned the most CPU: the panel's answer. */
@@ -152,6 +167,50 @@ export const VIEWS: View[] = [
     sizes: PAGE_SIZES,
     mustSee: [{ what: 'the reason it was skipped', selector: '*', text: 'cooldown' }],
     ...capturePage(detailSkipped),
+  },
+  {
+    // A Go program's capture: its hottest function first.
+    name: 'capture-go',
+    ready: '[data-testid="panel-placeholder"], section',
+    // Not yet at 600×400: the hottest function's row starts at y 389 and ends below the fold
+    // (header, workload line, alert box and the profile's heading come first).
+    sizes: [PAGE_SIZES[0]],
+    mustSee: [{ what: 'the hottest Go function', selector: '*', text: hottestGoFunction() }],
+    ...capturePage(detailGoCpu),
+  },
+  {
+    name: 'workload',
+    ready: 'table tr',
+    sizes: PAGE_SIZES,
+    mustSee: [
+      { what: "the workload's hottest frame", selector: 'td, a, span', text: shortFrame(hotFrames().frames[0].frame) },
+    ],
+    answers: { [`GET ${RESOURCES_URL}/workloads/hot-frames`]: hotFrames },
+    render: () => {
+      const w = hotFrames().workload;
+      const q = new URLSearchParams({ cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name });
+      return (
+        <AppPage>
+          <MemoryRouter initialEntries={[`/workload?${q}`]}>
+            <WorkloadPage />
+          </MemoryRouter>
+        </AppPage>
+      );
+    },
+  },
+  {
+    name: 'compare',
+    ready: 'table tr',
+    sizes: PAGE_SIZES,
+    mustSee: [{ what: 'the first change', selector: 'td, a, span', text: shortFrame(comparison().entries[0].frame) }],
+    answers: { [`GET ${RESOURCES_URL}/captures/compare`]: comparison },
+    render: () => (
+      <AppPage>
+        <MemoryRouter initialEntries={[`/compare?base=${comparison().base.id}&other=${comparison().other.id}`]}>
+          <ComparePage />
+        </MemoryRouter>
+      </AppPage>
+    ),
   },
   {
     name: 'captures',
@@ -254,6 +313,3 @@ export const PROBES: View[] = [
     render: () => <div data-testid="blank" />,
   },
 ];
-
-/** What the fixtures answer, by "METHOD url": every view's answers. */
-export const ANSWERS: Record<string, () => unknown> = Object.assign({}, ...VIEWS.map((v) => v.answers ?? {}));
