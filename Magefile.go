@@ -141,27 +141,19 @@ func zipDir(dir, prefix, out string) error {
 	return walkErr
 }
 
-// Screenshots renders the capture page and the panel from the contract fixtures in Chromium
-// (Debian's chromium package at /usr/bin/chromium, or $CHROMIUM) and writes them to src/img/,
-// where plugin.json and the README show them. test/browser/ holds the page and the driver.
+// Screenshots rewrites the README's images in src/img/ from the browser tier's renders of the
+// contract fixtures (TestBrowser with UPDATE_SCREENSHOTS=1); the test itself never does.
 func Screenshots() error {
-	if err := useNode(); err != nil {
+	if err := os.Setenv("UPDATE_SCREENSHOTS", "1"); err != nil {
 		return err
 	}
-	if _, err := os.Stat("node_modules"); err != nil {
-		if err := npmInstall(); err != nil {
-			return err
-		}
-	}
-	if err := run("npm", "run", "typecheck:browser"); err != nil {
-		return err
-	}
-	return run("npm", "run", "screenshots")
+	return TestBrowser()
 }
 
 // Test runs every test: Go (with the race detector, real JVMs, real SQLite, Kubernetes' exec
 // server in process), the integration tier (a real kube-apiserver with kwok) and the frontend
-// (typecheck, lint, Jest, production build), the linter, and each fuzz target briefly.
+// (typecheck, lint, Jest, production build, then the browser tier in Chromium), the linter, and
+// each fuzz target briefly.
 //
 // The stages run in four lanes at once, each lane's output printed as one block when it ends:
 // much of a serial run's time is spent waiting (module and npm downloads, sampling windows,
@@ -181,7 +173,7 @@ func Test() error {
 		{"lint and fuzz", []func(io.Writer) error{lint, fuzz}},
 		{"go tests", []func(io.Writer) error{testGo}},
 		{"integration tier", []func(io.Writer) error{testIntegration}},
-		{"frontend", []func(io.Writer) error{testFrontend, testGrafana13}},
+		{"frontend", []func(io.Writer) error{testFrontend, testBrowser, testGrafana13}},
 	}
 	var (
 		wg     sync.WaitGroup
@@ -216,11 +208,17 @@ func Test() error {
 }
 
 // systemPackages are Debian packages the tests use beyond the machine's own tools: the command
-// each provides, and the package. busybox: the probe must run in busybox sh, as in Alpine images.
-// iproute2: the integration tier gives a pod a real address in a network namespace (ip netns).
+// (or, for a path, the file) each provides, and the package. busybox: the probe must run in
+// busybox sh, as in Alpine images. iproute2: the integration tier gives a pod a real address in a
+// network namespace (ip netns). chromium: the browser tier renders the views in it (driven by
+// playwright-core from the lock), with fonts named here because the tier measures text: Liberation
+// (chromium's fonts, only recommended) and WenQuanYi for the fixtures' CJK thread names.
 var systemPackages = [][2]string{
 	{"busybox", "busybox"},
 	{"ip", "iproute2"},
+	{"chromium", "chromium"},
+	{"/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "fonts-liberation"},
+	{"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "fonts-wqy-microhei"},
 }
 
 // SystemDeps installs the Debian packages the tests need and the machine lacks (as root, with
@@ -228,7 +226,13 @@ var systemPackages = [][2]string{
 func SystemDeps() error {
 	var missing []string
 	for _, p := range systemPackages {
-		if _, err := exec.LookPath(p[0]); err != nil {
+		var err error
+		if filepath.IsAbs(p[0]) {
+			_, err = os.Stat(p[0])
+		} else {
+			_, err = exec.LookPath(p[0])
+		}
+		if err != nil {
 			missing = append(missing, p[1])
 		}
 	}
@@ -237,6 +241,9 @@ func SystemDeps() error {
 	}
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("the tests need %v: install them (apt-get install %v) or run as root", missing, missing)
+	}
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		return fmt.Errorf("the tests need %v and this machine has no apt-get: install them with its package manager", missing)
 	}
 	if err := run("apt-get", "update", "-qq"); err != nil {
 		return err
@@ -335,6 +342,49 @@ func testFrontend(out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// TestBrowser is the browser tier: test/browser renders the capture page, the panel and the
+// config page from the contract fixtures in Chromium (Debian's chromium, driven by playwright-core)
+// at the sizes Grafana gives them, light and dark, and fails on what a reader would see wrong: the
+// busiest thread below the fold, text out of its box, console errors, a blank page. Screenshots of
+// every render go to $BROWSER_ARTIFACTS (default $TMPDIR/stackcapture-browser).
+func TestBrowser() error {
+	if err := SystemDeps(); err != nil {
+		return err
+	}
+	if err := useNode(); err != nil {
+		return err
+	}
+	if _, err := os.Stat("node_modules"); err != nil {
+		if err := npmInstall(); err != nil {
+			return err
+		}
+	}
+	return testBrowser(os.Stdout)
+}
+
+// testBrowser is TestBrowser once Chromium and the root packages are installed (Test's frontend
+// lane runs it after testFrontend's npm ci). The typecheck and the harness's bundle are built at
+// once (neither needs the other; together they are most of the tier's time), then the checks run.
+func testBrowser(out io.Writer) error {
+	start := time.Now()
+	var typecheck bytes.Buffer
+	typechecked := make(chan error, 1)
+	go func() {
+		typechecked <- runTo(&typecheck, "npx", "tsc", "--noEmit", "-p", "test/browser")
+	}()
+	err := runTo(out, "npx", "webpack", "-c", "test/browser/webpack.config.ts")
+	terr := <-typechecked
+	_, _ = out.Write(typecheck.Bytes())
+	if err == nil {
+		err = terr
+	}
+	if err == nil {
+		err = runTo(out, "npx", "ts-node", "--transpileOnly", "test/browser/check.ts")
+	}
+	fmt.Fprintf(out, "+ browser tier took %s\n", time.Since(start).Round(time.Second))
+	return err
 }
 
 // TestGrafana13 runs the frontend's Jest suite against what Grafana 13.2 gives plugins: React 19

@@ -13,7 +13,11 @@ const config: Configuration = {
     extensions: ['.ts', '.tsx', '.js', '.jsx', '.json'],
     modules: [path.resolve(__dirname, '../../node_modules')],
     // Grafana serves react-router 6 under this name to plugins.
-    alias: { 'react-router-dom-v5-compat': 'react-router-dom' },
+    alias: {
+      'react-router-dom-v5-compat': 'react-router-dom',
+      // PanelRenderer comes from a running Grafana; runtime.ts stands in for it.
+      '@grafana/runtime$': path.resolve(__dirname, 'runtime.ts'),
+    },
     // Some of Grafana's dependencies reach for Node built-ins they never call in a browser.
     fallback: { fs: false, path: false, os: false, crypto: false, stream: false, buffer: false, util: false },
   },

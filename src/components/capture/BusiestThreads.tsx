@@ -51,7 +51,7 @@ export function BusiestThreads({ process, processIndex, ranked, onJump, stacksAn
               <span>Thread</span>
               <span>State</span>
               <span>CPU (100% = 1 core)</span>
-              <span>Top application frame</span>
+              <span className={styles.frameHeading}>Top application frame</span>
             </li>
             {rows.map(({ thread, rank }) => (
               <BusyThreadRow

@@ -30,6 +30,13 @@ export const getBusiestStyles = (theme: GrafanaTheme2) => ({
     fontSize: theme.typography.bodySmall.fontSize,
     background: theme.colors.background.secondary,
   }),
+  // Below md the frame takes a line of its own under the name, and so does its heading: in the
+  // 2.5em rank column it wrapped onto three lines and pushed the busiest thread below a 400 px fold.
+  frameHeading: css({
+    [theme.breakpoints.down('md')]: {
+      gridColumn: '2 / -1',
+    },
+  }),
   rank: css({
     color: theme.colors.text.secondary,
     fontVariantNumeric: 'tabular-nums',
