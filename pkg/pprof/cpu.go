@@ -3,6 +3,8 @@ package pprof
 import (
 	"fmt"
 	"time"
+
+	"github.com/google/pprof/profile"
 )
 
 // CPUFunc is a function's CPU time over the profile's window. Shares are of
@@ -46,6 +48,7 @@ func ParseCPU(data []byte, opts Options) (*CPUSummary, error) {
 		return nil, fmt.Errorf("cpu profile: %w: no cpu/nanoseconds samples (sample types: %s)", ErrWrongProfile, sampleTypes(p))
 	}
 	si := sampleIndex(p, "samples", "count")
+	foldPreemption(p)
 	r := rank(p, vi)
 	s := &CPUSummary{
 		Window:    time.Duration(p.DurationNanos),
@@ -81,4 +84,23 @@ func ParseCPU(data []byte, opts Options) (*CPUSummary, error) {
 		s.Flame = buildFlame(p, vi, n)
 	}
 	return s, nil
+}
+
+// preemptFunc is the frame the Go runtime pushes onto a goroutine it preempts asynchronously
+// (a signal, every 10 ms of running without a safepoint). A CPU sample taken there is time
+// of the interrupted function: on a busy machine a tight loop is preempted so often that
+// the runtime's frame would otherwise outrank the loop it interrupted.
+const preemptFunc = "runtime.asyncPreempt"
+
+// foldPreemption drops runtime.asyncPreempt from the leaf of every sample that has a caller,
+// so its time counts as the interrupted function's own, in the rankings and the flame tree.
+func foldPreemption(p *profile.Profile) {
+	for _, s := range p.Sample {
+		if len(s.Location) < 2 {
+			continue
+		}
+		if lines := s.Location[0].Line; len(lines) == 1 && lines[0].Function != nil && lines[0].Function.Name == preemptFunc {
+			s.Location = s.Location[1:]
+		}
+	}
 }

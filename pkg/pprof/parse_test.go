@@ -124,6 +124,43 @@ func TestParseCPU(t *testing.T) {
 	}
 }
 
+// A busy machine preempts a tight loop so often that runtime.asyncPreempt, the frame the
+// runtime pushes onto the interrupted goroutine, would outrank the loop itself: its samples
+// are the loop's time, in the rankings and in the flame tree.
+func TestParseCPUFoldsAsyncPreemption(t *testing.T) {
+	ms := int64(time.Millisecond)
+	p := build(cpuTypes, 2*time.Second, []stack{
+		{frames: []string{"runtime.asyncPreempt", "main.burn", "main.main"}, values: []int64{60, 600 * ms}},
+		{frames: []string{"main.burn", "main.main"}, values: []int64{40, 400 * ms}},
+		{frames: []string{"main.other", "main.main"}, values: []int64{50, 500 * ms}},
+		// preempted with nothing above it: nothing to give the time to
+		{frames: []string{"runtime.asyncPreempt"}, values: []int64{1, 10 * ms}},
+	})
+	s, err := sc.ParseCPU(encode(t, p), sc.Options{Top: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.TopFlat[0].Function != "main.burn" || s.TopFlat[0].Flat != 1000*time.Millisecond {
+		t.Errorf("top flat = %+v, want main.burn with 1s (its own 400ms and the 600ms preempted in it)", s.TopFlat[0])
+	}
+	if s.Total != 1510*time.Millisecond {
+		t.Errorf("total = %s, want every sample's time kept (1.51s)", s.Total)
+	}
+	for _, f := range s.TopFlat {
+		if f.Function == "runtime.asyncPreempt" && f.Flat != 10*time.Millisecond {
+			t.Errorf("asyncPreempt keeps %s, want only the sample with no caller (10ms)", f.Flat)
+		}
+	}
+	if s.Flame == nil {
+		t.Fatal("no flame tree")
+	}
+	for i, label := range s.Flame.Labels {
+		if label == "main.burn" && s.Flame.Selfs[i] != 1000*ms {
+			t.Errorf("flame: main.burn self = %d, want %d", s.Flame.Selfs[i], 1000*ms)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	heap := build([]*profile.ValueType{{Type: "inuse_space", Unit: "bytes"}}, 0, []stack{{frames: []string{"main.a"}, values: []int64{1}}})
 	// A gzip bomb: 8 MiB of zeros compresses to a few KiB.
