@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 	"github.com/seed/stackcapture/pkg/kube"
 )
@@ -22,6 +23,7 @@ const logPollInterval = 250 * time.Millisecond
 
 type outcome struct {
 	processes []jvm.Process
+	pieces    []evidence.Piece
 	truncated bool
 	windowMs  int64
 	err       string // non-empty: the capture failed for this reason
@@ -69,6 +71,8 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 	if err != nil {
 		return outcome{err: err.Error()}
 	}
+	target := m.evidenceTarget(t, pod, containers)
+	plans, planFailures := m.plan(target)
 	waitStarted := time.Now()
 	release, err := m.limiter.acquire(waitCtx, node)
 	m.cfg.Observer.SlotWait(time.Since(waitStarted))
@@ -76,7 +80,7 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, err)}
 	}
 	defer release()
-	giveBack, err := m.budget.Reserve(waitCtx, m.reservation(len(containers)))
+	giveBack, err := m.budget.Reserve(waitCtx, m.reservation(m.heldOutputs(target, containers, plans)))
 	if err != nil {
 		return outcome{err: m.budgetReason(err)}
 	}
@@ -91,17 +95,19 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 
 	ctx, cancel := context.WithTimeout(m.base, m.cfg.CaptureTimeout)
 	defer cancel()
-	out := m.probeContainers(ctx, id, t, containers)
+	out := m.collect(ctx, id, t, target, containers, plans)
+	out.pieces = append(planFailures, out.pieces...)
+	out = judge(out, target.Focus, len(plans) > 0 || len(planFailures) > 0)
 	record(out)
 	return out
 }
 
-// reservation is what a capture of n containers reserves of the budget: the output cap for
-// each, since the raw dumps of every container are held until the capture is stored. A
-// whole-pod capture of many containers takes at most the whole budget (it then runs alone),
-// rather than failing.
-func (m *Manager) reservation(containers int) int64 {
-	n := m.cfg.MaxOutputBytes * int64(max(containers, 1))
+// reservation is what a capture holding n outputs at once reserves of the budget: the output
+// cap for each, since the raw dumps of every container and the raw evidence of every piece
+// are held until the capture is stored. A capture of many takes at most the whole budget (it
+// then runs alone), rather than failing.
+func (m *Manager) reservation(outputs int) int64 {
+	n := m.cfg.MaxOutputBytes * int64(max(outputs, 1))
 	if limit := m.budget.Limit(); n > limit {
 		n = max(limit, m.cfg.MaxOutputBytes)
 	}
