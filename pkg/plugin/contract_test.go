@@ -38,6 +38,8 @@ func TestContractFixturesMatchTheAPITypes(t *testing.T) {
 		{"detail-failed.json", func() any { return &plugin.CaptureDetail{} }},
 		{"detail-skipped.json", func() any { return &plugin.CaptureDetail{} }},
 		{"detail-truncated.json", func() any { return &plugin.CaptureDetail{} }},
+		{"capture-evidence.json", func() any { return &plugin.CaptureDetail{} }},
+		{"list-evidence.json", func() any { return &plugin.ListResponse{} }},
 		{"submit.json", func() any { return &plugin.SubmitResponse{} }},
 		{"clusters.json", func() any { return &plugin.ClustersResponse{} }},
 		{"health.json", func() any { return &healthResponse{} }},
@@ -143,8 +145,9 @@ func shape(v any, path string, out map[string][]string) {
 		}
 	case map[string]any:
 		add("object")
-		// Alert labels and values are maps keyed by the user's label names, not fields.
-		if strings.HasSuffix(path, ".labels") || strings.HasSuffix(path, ".values") {
+		// Alert labels and values are maps keyed by the user's label names, not fields; a
+		// piece's summary is its kind's own shape (contract/evidence/<kind>.json).
+		if strings.HasSuffix(path, ".labels") || strings.HasSuffix(path, ".values") || strings.HasSuffix(path, ".summary") {
 			return
 		}
 		for k, e := range x {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seed/stackcapture/pkg/capture"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/metrics"
 	"github.com/seed/stackcapture/pkg/store"
 )
@@ -281,6 +282,7 @@ func (rt *runtime) manager(ctx context.Context, cl *cluster, s Settings) *captur
 		Shared:         cl.shared,
 		Budget:         rt.budget,
 		Observer:       rt.metrics,
+		Rooms:          evidenceRooms(),
 	}, k, rt.store, rt.log)
 	restoreCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -289,6 +291,12 @@ func (rt *runtime) manager(ctx context.Context, cl *cluster, s Settings) *captur
 	}
 	rt.managers[key] = m
 	return m
+}
+
+// evidenceRooms is the one list of the rooms every capture may run besides the JVM probe
+// (see pkg/evidence): a new kind of evidence is registered here and nowhere else.
+func evidenceRooms() []evidence.Room {
+	return []evidence.Room{}
 }
 
 func (rt *runtime) close(ctx context.Context) error {
