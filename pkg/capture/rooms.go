@@ -93,8 +93,11 @@ func (m *Manager) heldOutputs(target evidence.Target, containers []string, plans
 }
 
 // collect runs the JVM probe (when the focus includes cpu) and every planned room at once,
-// so a Go CPU profile covers the same window as the JVM sample, and gathers their pieces.
-func (m *Manager) collect(ctx context.Context, id int64, t alert.Target, target evidence.Target, containers []string, plans []roomPlan) outcome {
+// so a Go CPU profile covers the same window as the JVM sample, and gathers their pieces. As
+// each room returns, what it reserved of the budget beyond the bytes its pieces hold is given
+// back: a piece that failed without I/O (no endpoint declared) holds nothing, and must not keep
+// other captures waiting for the whole capture's end.
+func (m *Manager) collect(ctx context.Context, id int64, t alert.Target, target evidence.Target, containers []string, plans []roomPlan, held *reservation) outcome {
 	type roomResult struct {
 		i      int
 		pieces []evidence.Piece
@@ -107,27 +110,63 @@ func (m *Manager) collect(ctx context.Context, id int64, t alert.Target, target 
 		}()
 	}
 
-	var out outcome
-	if target.Focus.Includes(evidence.FocusCPU) {
-		out = m.probeContainers(ctx, id, t, containers)
+	// The probe runs on a goroutine of its own too, so the budget a room gives back as it
+	// returns is free for other captures while the probe still samples.
+	probed := target.Focus.Includes(evidence.FocusCPU)
+	probeDone := make(chan outcome, 1)
+	if probed {
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					m.log.Error("capture probe panicked", "id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					probeDone <- outcome{err: fmt.Sprintf("internal error: %v", p)}
+				}
+			}()
+			probeDone <- m.probeContainers(ctx, id, t, containers)
+		}()
 	}
 
 	byRoom := make([][]evidence.Piece, len(plans))
 	got := make([]bool, len(plans))
+	// The probe keeps its share until the capture is stored; each room keeps its share until
+	// it returns, then what its pieces hold.
+	var probeShare int64
+	if probed {
+		probeShare = m.cfg.MaxOutputBytes * int64(len(containers))
+	}
+	shrink := func() {
+		need := probeShare
+		for i, p := range plans {
+			if got[i] {
+				need += piecesBytes(byRoom[i])
+			} else {
+				need += m.cfg.MaxOutputBytes * int64(len(p.kinds))
+			}
+		}
+		held.shrinkTo(need)
+	}
 	ctxDone := ctx.Done()
 	var late <-chan time.Time // nil until the capture timeout: a nil channel never fires
-	for waiting := len(plans); waiting > 0; {
+	var out outcome
+	for waiting, probing := len(plans), probed; waiting > 0 || probing; {
 		select {
+		case out = <-probeDone:
+			probing = false
 		case r := <-results:
-			byRoom[r.i], got[r.i] = r.pieces, true
-			waiting--
+			if !got[r.i] {
+				byRoom[r.i], got[r.i] = r.pieces, true
+				waiting--
+				shrink()
+			}
 		case <-ctxDone:
 			ctxDone = nil
 			timer := time.NewTimer(roomGrace)
 			defer timer.Stop()
 			late = timer.C
 		case <-late:
-			waiting = 0
+			// Rooms still out are recorded as timed out; the probe, bounded by ctx, is
+			// still waited for.
+			waiting, late = 0, nil
 		}
 	}
 	for i, p := range plans {
@@ -139,6 +178,15 @@ func (m *Manager) collect(ctx context.Context, id int64, t alert.Target, target 
 		out.pieces = append(out.pieces, byRoom[i]...)
 	}
 	return out
+}
+
+// piecesBytes is what pieces hold in memory until they are stored.
+func piecesBytes(ps []evidence.Piece) int64 {
+	var n int64
+	for _, p := range ps {
+		n += int64(len(p.Raw) + len(p.Summary))
+	}
+	return n
 }
 
 // runRoom collects one room's pieces; a panic becomes a failed piece per planned kind naming

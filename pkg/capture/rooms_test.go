@@ -335,3 +335,57 @@ func TestBudgetReservesForPlannedPieces(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomGivesBackItsBudgetWhenDone: a room that returns at once with a small piece gives
+// back the output cap it reserved, so a second capture runs beside the first while the first
+// one's probe is still running (a budget of three outputs; each capture reserves two, the
+// first keeps one once its room returned).
+func TestRoomGivesBackItsBudgetWhenDone(t *testing.T) {
+	sleeper := startSleep(t)
+	cfg := testConfig()
+	cfg.MaxOutputBytes = 1 << 20
+	cfg.Budget = NewBudget(3<<20 + 64<<10) // and room for the small pieces
+	cfg.Rooms = []evidence.Room{funcRoom{name: "quick",
+		plan: func(evidence.Target) []evidence.Kind { return []evidence.Kind{"go-cpu"} },
+		collect: func(_ context.Context, _ evidence.Env, tg evidence.Target) []evidence.Piece {
+			return []evidence.Piece{{Kind: "go-cpu", Container: tg.Containers[0], Summary: json.RawMessage(`{"topFlat":[]}`)}}
+		}}}
+	h := newHarness(t, cfg)
+	for _, pod := range []string{"a", "b"} {
+		h.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: pod, Node: "n", Containers: []kubetest.ContainerSpec{{Name: "c", Env: containerEnv("/usr/bin:/bin", sleeper)}}})
+	}
+	var active, peak atomic.Int32
+	h.srv.OnExec(func(ctx context.Context, _ kubetest.ExecEvent) error {
+		n := active.Add(1)
+		defer active.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		// Each probe waits, bounded, for the other capture's probe to start beside it.
+		deadline := time.After(20 * time.Second)
+		for peak.Load() < 2 {
+			select {
+			case <-deadline:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		return nil
+	})
+	res := h.submit(t, alert.Target{Namespace: "shop", Pod: "a", Container: "c"}, alert.Target{Namespace: "shop", Pod: "b", Container: "c"})
+	if len(res.Accepted) != 2 {
+		t.Fatalf("accepted %+v", res.Accepted)
+	}
+	for _, acc := range res.Accepted {
+		if c := h.wait(t, acc.ID); c.Status != store.StatusDone {
+			t.Errorf("capture %d: %s (%s)", acc.ID, c.Status, c.Error)
+		}
+	}
+	if peak.Load() != 2 {
+		t.Fatalf("the probes ran %d at a time: the first capture's room kept its budget", peak.Load())
+	}
+	if used := cfg.Budget.Used(); used != 0 {
+		t.Fatalf("%d bytes of the budget still held after both captures", used)
+	}
+}

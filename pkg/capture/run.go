@@ -80,11 +80,11 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, err)}
 	}
 	defer release()
-	giveBack, err := m.budget.Reserve(waitCtx, m.reservation(m.heldOutputs(target, containers, plans)))
+	held, err := m.budget.reserve(waitCtx, m.reservation(m.heldOutputs(target, containers, plans)))
 	if err != nil {
 		return outcome{err: m.budgetReason(err)}
 	}
-	defer giveBack()
+	defer held.release()
 
 	storeCtx, cancelStore := m.storeContext()
 	err = m.store.MarkRunning(storeCtx, id, m.now().UTC(), t.Container, node)
@@ -95,7 +95,7 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 
 	ctx, cancel := context.WithTimeout(m.base, m.cfg.CaptureTimeout)
 	defer cancel()
-	out := m.collect(ctx, id, t, target, containers, plans)
+	out := m.collect(ctx, id, t, target, containers, plans, held)
 	out.pieces = append(planFailures, out.pieces...)
 	out = judge(out, target.Focus, len(plans) > 0 || len(planFailures) > 0)
 	record(out)
