@@ -401,14 +401,17 @@ func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 	var topNid sql.NullInt64
 	var topCPU sql.NullFloat64
 	var deadline sql.NullInt64
-	var focus, kinds string
-	var topFn, topFnContainer sql.NullString
-	var topFnShare sql.NullFloat64
+	// One value for the evidence columns: one allocation per row rather than one per column.
+	var ev struct {
+		focus, kinds          string
+		topFn, topFnContainer sql.NullString
+		topFnShare            sql.NullFloat64
+	}
 	dest := []any{&c.ID, &status, &trigger, &c.RequestedBy, &c.Namespace, &c.Pod, &c.Container, &c.Node,
 		&created, &started, &finished, &nextAllowed, &c.Error, &c.Truncated, &c.WindowMs,
 		&topName, &topNid, &topCPU, &c.AlertName, &c.DashboardUID, &c.PanelID,
 		&c.OrgID, &c.Cluster, &c.Owner, &deadline,
-		&focus, &kinds, &topFn, &topFnContainer, &topFnShare}
+		&ev.focus, &ev.kinds, &ev.topFn, &ev.topFnContainer, &ev.topFnShare}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return Capture{}, err
 	}
@@ -419,10 +422,10 @@ func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 	if topName.Valid {
 		c.TopThread = &jvm.Thread{Name: topName.String, NativeID: int(topNid.Int64), CPUPercent: topCPU.Float64}
 	}
-	c.Focus = focusOrDefault(evidence.Focus(focus))
-	c.EvidenceKinds = splitKinds(kinds)
-	if topFn.Valid {
-		c.TopFunction = &TopFunction{Name: topFn.String, Container: topFnContainer.String, Share: topFnShare.Float64}
+	c.Focus = focusOrDefault(evidence.Focus(ev.focus))
+	c.EvidenceKinds = splitKinds(ev.kinds)
+	if ev.topFn.Valid {
+		c.TopFunction = &TopFunction{Name: ev.topFn.String, Container: ev.topFnContainer.String, Share: ev.topFnShare.Float64}
 	}
 	return c, nil
 }
