@@ -124,8 +124,24 @@ func TestGoPodIsCapturedThroughItsRoom(t *testing.T) {
 	if cpu == nil || cpu.Failure != nil || cpu.RawBytes == 0 {
 		t.Fatalf("go-cpu piece %+v", cpu)
 	}
-	if c.TopFunction == nil || c.TopFunction.Name != pproftest.BurnFunc || c.TopFunction.Container != "api" {
-		t.Errorf("top function %+v, want %s in api", c.TopFunction, pproftest.BurnFunc)
+	// The burning function tops the program's own code by cumulative CPU. (By flat CPU, on a
+	// loaded machine, the runtime's preemption handler inside it may sample more.)
+	var sum pprof.CPUSummary
+	if err := json.Unmarshal(cpu.Summary, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var ownTop string
+	for _, f := range sum.TopCum {
+		if !strings.HasPrefix(f.Function, "runtime.") && f.Function != "main.main" {
+			ownTop = f.Function
+			break
+		}
+	}
+	if ownTop != pproftest.BurnFunc {
+		t.Errorf("top of the program's own functions by cumulative CPU %q, want %s (%+v)", ownTop, pproftest.BurnFunc, sum.TopCum)
+	}
+	if c.TopFunction == nil || c.TopFunction.Container != "api" || c.TopFunction.Share <= 0 {
+		t.Errorf("top function %+v, want one in api", c.TopFunction)
 	}
 	if story := pieceOf(c, kindPodStory); story == nil || story.Failure != nil || !strings.Contains(string(story.Summary), `"focus":"cpu"`) {
 		t.Errorf("pod story %+v", story)
@@ -137,7 +153,7 @@ func TestGoPodIsCapturedThroughItsRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Captures) != 1 || page.Captures[0].TopFunction == nil || page.Captures[0].TopFunction.Name != pproftest.BurnFunc {
+	if len(page.Captures) != 1 || page.Captures[0].TopFunction == nil || (c.TopFunction != nil && page.Captures[0].TopFunction.Name != c.TopFunction.Name) {
 		t.Errorf("list row %+v", page.Captures)
 	}
 }

@@ -462,14 +462,8 @@ func (s *Store) GetInOrg(ctx context.Context, org, id int64) (*Capture, error) {
 }
 
 func (s *Store) get(ctx context.Context, org, id int64) (*Capture, error) {
-	// One snapshot for the capture and its pieces: a read transaction.
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("get capture %d: begin: %w", id, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // read-only
 	var procGz []byte
-	row := tx.QueryRowContext(ctx, `SELECT `+captureCols+`, p.processes_gz
+	row := s.read.QueryRowContext(ctx, `SELECT `+captureCols+`, p.processes_gz
 		FROM captures c LEFT JOIN capture_processes p ON p.capture_id = c.id WHERE c.id = ? AND (? = 0 OR c.org_id = ?)`, id, org, org)
 	c, err := scanCapture(row, &procGz)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -489,8 +483,12 @@ func (s *Store) get(ctx context.Context, org, id int64) (*Capture, error) {
 			c.TopThread = &t
 		}
 	}
-	if c.Evidence, err = readEvidence(ctx, tx, id); err != nil {
-		return nil, fmt.Errorf("get capture %d: %w", id, err)
+	// Pieces are written with the final status, in its transaction, and never change after:
+	// a capture still queued or running, or skipped, has none, and needs no second read.
+	if c.Status == StatusDone || c.Status == StatusFailed {
+		if c.Evidence, err = readEvidence(ctx, s.read, id); err != nil {
+			return nil, fmt.Errorf("get capture %d: %w", id, err)
+		}
 	}
 	return &c, nil
 }

@@ -164,6 +164,9 @@ func topFunctionOf(summary, container string) *TopFunction {
 
 // store writes the pieces and the capture's list columns inside tx.
 func (e evidenceRows) store(ctx context.Context, tx *sql.Tx, id int64) error {
+	if len(e.rows) == 0 && len(e.kinds) == 0 {
+		return nil // nothing to say beyond the capture's own columns: no second write
+	}
 	kinds := make([]string, len(e.kinds))
 	for i, k := range e.kinds {
 		kinds[i] = string(k)
