@@ -364,8 +364,13 @@ func (b processBlobs) store(ctx context.Context, tx *sql.Tx, id int64) error {
 	for _, r := range b.raws {
 		blobBytes += len(r.gz)
 	}
+	// A capture with threads holds the jvm-threads kind; pieces, stored after, list theirs too.
+	kinds := ""
+	if b.top != nil {
+		kinds = string(evidence.KindJVMThreads)
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE captures SET process_count = ?, top_thread_name = ?, top_thread_nid = ?, top_thread_cpu = ?,
-		blob_bytes = ? WHERE id = ?`, b.count, name, nid, cpu, blobBytes, id); err != nil {
+		blob_bytes = ?, evidence_kinds = ? WHERE id = ?`, b.count, name, nid, cpu, blobBytes, kinds, id); err != nil {
 		return fmt.Errorf("store top thread: %w", err)
 	}
 	for _, r := range b.raws {
@@ -463,9 +468,10 @@ func (s *Store) GetInOrg(ctx context.Context, org, id int64) (*Capture, error) {
 
 func (s *Store) get(ctx context.Context, org, id int64) (*Capture, error) {
 	var procGz []byte
-	row := s.read.QueryRowContext(ctx, `SELECT `+captureCols+`, p.processes_gz
+	var pieces int
+	row := s.read.QueryRowContext(ctx, `SELECT `+captureCols+`, c.evidence_count, p.processes_gz
 		FROM captures c LEFT JOIN capture_processes p ON p.capture_id = c.id WHERE c.id = ? AND (? = 0 OR c.org_id = ?)`, id, org, org)
-	c, err := scanCapture(row, &procGz)
+	c, err := scanCapture(row, &pieces, &procGz)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("get capture %d: %w", id, ErrNotFound)
 	}
@@ -483,9 +489,8 @@ func (s *Store) get(ctx context.Context, org, id int64) (*Capture, error) {
 			c.TopThread = &t
 		}
 	}
-	// Pieces are written with the final status, in its transaction, and never change after:
-	// a capture still queued or running, or skipped, has none, and needs no second read.
-	if c.Status == StatusDone || c.Status == StatusFailed {
+	// Most captures have no pieces (all of them before evidence): no second read for those.
+	if pieces > 0 {
 		if c.Evidence, err = readEvidence(ctx, s.read, id); err != nil {
 			return nil, fmt.Errorf("get capture %d: %w", id, err)
 		}

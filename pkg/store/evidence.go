@@ -164,8 +164,8 @@ func topFunctionOf(summary, container string) *TopFunction {
 
 // store writes the pieces and the capture's list columns inside tx.
 func (e evidenceRows) store(ctx context.Context, tx *sql.Tx, id int64) error {
-	if len(e.rows) == 0 && len(e.kinds) == 0 {
-		return nil // nothing to say beyond the capture's own columns: no second write
+	if len(e.rows) == 0 {
+		return nil // the threads' kind, if any, is written with them
 	}
 	kinds := make([]string, len(e.kinds))
 	for i, k := range e.kinds {
@@ -179,7 +179,7 @@ func (e evidenceRows) store(ctx context.Context, tx *sql.Tx, id int64) error {
 		share = sql.NullFloat64{Float64: e.top.Share, Valid: true}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE captures SET evidence_kinds = ?, top_function = ?, top_function_container = ?, top_function_share = ?,
-		blob_bytes = blob_bytes + ? WHERE id = ?`, strings.Join(kinds, kindsSep), name, container, share, e.bytes, id); err != nil {
+		blob_bytes = blob_bytes + ?, evidence_count = ? WHERE id = ?`, strings.Join(kinds, kindsSep), name, container, share, e.bytes, len(e.rows), id); err != nil {
 		return fmt.Errorf("store evidence kinds: %w", err)
 	}
 	if len(e.rows) == 0 {

@@ -145,6 +145,7 @@ ALTER TABLE captures ADD COLUMN evidence_kinds TEXT NOT NULL DEFAULT '';    -- c
 ALTER TABLE captures ADD COLUMN top_function           TEXT; -- hottest Go function (go-cpu), like top_thread_*
 ALTER TABLE captures ADD COLUMN top_function_container TEXT;
 ALTER TABLE captures ADD COLUMN top_function_share     REAL; -- flat CPU share of the window, 1 = one core
+ALTER TABLE captures ADD COLUMN evidence_count INTEGER NOT NULL DEFAULT 0; -- rows in evidence: Get skips the read when 0
 UPDATE captures SET evidence_kinds = 'jvm-threads' WHERE top_thread_name IS NOT NULL;
 CREATE TABLE evidence (
 	id              INTEGER PRIMARY KEY AUTOINCREMENT, -- served in raw URLs: never reused
