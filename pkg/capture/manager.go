@@ -439,6 +439,7 @@ func (m *Manager) record(id int64, t alert.Target, reserved time.Time, o outcome
 	}
 	if err == nil {
 		observeThreadsStored(m.cfg.Observer, o.processes)
+		observePiecesStored(m.cfg.Observer, o.pieces)
 		m.cfg.Observer.Finished(OutcomeDone, "")
 	}
 }
@@ -483,6 +484,7 @@ func (m *Manager) fail(id int64, reason string, processes []jvm.Process, pieces 
 	m.cfg.Observer.Phase(PhaseStore, time.Since(started))
 	if err == nil {
 		observeThreadsStored(m.cfg.Observer, processes)
+		observePiecesStored(m.cfg.Observer, pieces)
 		m.cfg.Observer.Finished(OutcomeFailed, reason)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -403,5 +404,53 @@ func TestRoomGivesBackItsBudgetWhenDone(t *testing.T) {
 	}
 	if used := cfg.Budget.Used(); used != 0 {
 		t.Fatalf("%d bytes of the budget still held after both captures", used)
+	}
+}
+
+// lockedStored records Stored calls from the capture's goroutine.
+type lockedStored struct {
+	noObserver
+	mu    sync.Mutex
+	bytes map[string]int64
+}
+
+func (r *lockedStored) Stored(kind string, n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bytes[kind] += n
+}
+
+func (r *lockedStored) get(kind string) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bytes[kind]
+}
+
+// TestPiecesStoredAreCounted: the bytes a capture's pieces put in the store reach the metrics,
+// by kind, for failed captures too.
+func TestPiecesStoredAreCounted(t *testing.T) {
+	sleeper := startSleep(t)
+	rec := &lockedStored{bytes: map[string]int64{}}
+	cfg := testConfig()
+	cfg.Observer = rec
+	story := json.RawMessage(`{"restarts":4}`)
+	cfg.Rooms = []evidence.Room{funcRoom{name: "story",
+		plan: func(evidence.Target) []evidence.Kind { return []evidence.Kind{kindPodStory} },
+		collect: func(context.Context, evidence.Env, evidence.Target) []evidence.Piece {
+			return []evidence.Piece{{Kind: kindPodStory, Summary: story, Raw: []byte("last words\n"), RawType: "text/plain"}}
+		}}}
+	h := newHarness(t, cfg)
+	h.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "p", Node: "n", Containers: []kubetest.ContainerSpec{{Name: "c", Env: containerEnv("/usr/bin:/bin", sleeper)}}})
+	c := h.captureOne(t, alert.Target{Namespace: "shop", Pod: "p", Container: "c"})
+	if c.Status != store.StatusFailed {
+		t.Fatalf("status %s, want failed (no JVM, only the story)", c.Status)
+	}
+	want := int64(len(story) + len("last words\n"))
+	deadline := time.Now().Add(finishGuard)
+	for rec.get(string(kindPodStory)) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("stored bytes of the story %d, want %d", rec.get(string(kindPodStory)), want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
