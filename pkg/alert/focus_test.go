@@ -71,3 +71,19 @@ func TestDuplicateTargetsJoinTheirFoci(t *testing.T) {
 		}
 	}
 }
+
+// A node alert (a node label and no pod) targets the node's kubelet; one without a node
+// either is skipped as before.
+func TestNodeAlertTargetsTheNode(t *testing.T) {
+	targets, skipped := Targets(&Webhook{Version: "1", Alerts: []WebhookAlert{
+		firing(map[string]string{"alertname": "KubeletCPU", "node": "worker-1", "capture": "cpu"}),
+		firing(map[string]string{"alertname": "KubeletCPU", "node": "worker-1"}), // the same node again
+		firing(map[string]string{"alertname": "NoTarget", "namespace": "shop"}),
+	}}, DefaultLabelNames())
+	if len(targets) != 1 || targets[0].Pod != "" || targets[0].Node != "worker-1" || targets[0].Focus != evidence.FocusAll {
+		t.Fatalf("targets %+v, want the node worker-1 once (cpu + default = all)", targets)
+	}
+	if len(skipped) != 2 || !strings.Contains(skipped[0].Reason, "duplicate") || !strings.Contains(skipped[1].Reason, `no pod (label "pod")`) {
+		t.Fatalf("skipped %+v", skipped)
+	}
+}

@@ -27,7 +27,8 @@ type Alert struct {
 }
 
 // Target is one container to capture. Container may be empty: then every container
-// of the pod is probed and each that runs a JVM is captured.
+// of the pod is probed and each that runs a JVM is captured. Pod is empty for a node alert
+// (a node label and no pod): then the node itself (its kubelet) is the target.
 type Target struct {
 	Namespace string
 	Pod       string

@@ -188,7 +188,9 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 			skip(invalid.Error(), true)
 			continue
 		}
-		if ns == "" || pod == "" {
+		// A node alert (a node label and no pod) is about the node itself: its kubelet.
+		nodeAlert := pod == "" && node != ""
+		if (ns == "" || pod == "") && !nodeAlert {
 			skip(missingLabels(names, ns == "", pod == ""), true)
 			continue
 		}
@@ -198,6 +200,9 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 			continue
 		}
 		key := [3]string{ns, pod, container}
+		if nodeAlert {
+			key = [3]string{"", "node/" + node, ""}
+		}
 		if i, dup := seen[key]; dup {
 			// One capture of the target takes what both alerts ask for.
 			targets[i].Focus = unionFocus(targets[i].Focus, focus)

@@ -260,19 +260,19 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 			Focus:       t.Focus,
 		}
 		reason, next := r.SkipReason, time.Time{}
-		if reason == "" {
+		if reason == "" && !isNodeTarget(t) { // a node is in no namespace
 			reason = m.namespacePolicy(t.Namespace)
 		}
 		if reason == "" {
-			if ok, nextAllowed := m.cooldown.reserveFor(t.Namespace, t.Pod, t.Container, now, m.cfg.Cooldown); !ok {
+			if ok, nextAllowed := m.cooldown.reserveFor(t.Namespace, cooldownPod(t), t.Container, now, m.cfg.Cooldown); !ok {
 				reason, next = cooldownReason(t, nextAllowed, m.cfg.Cooldown), nextAllowed
 			} else if !m.reserveQueue() {
-				m.cooldown.release(t.Namespace, t.Pod, t.Container, now)
+				m.cooldown.release(t.Namespace, cooldownPod(t), t.Container, now)
 				reason = fmt.Sprintf("capture queue full: %d captures are queued or running (per-node limit %d, global limit %d)",
 					m.cfg.MaxQueued, m.cfg.PerNodeLimit, m.cfg.GlobalLimit)
 			} else {
 				reserved = append(reserved, func() {
-					m.cooldown.release(t.Namespace, t.Pod, t.Container, now)
+					m.cooldown.release(t.Namespace, cooldownPod(t), t.Container, now)
 					m.releaseQueue()
 				})
 			}
@@ -311,6 +311,18 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 		go m.run(rec.ID, reqs[i].Target, now)
 	}
 	return result, nil
+}
+
+// isNodeTarget reports a node alert's target: the node's kubelet, no pod.
+func isNodeTarget(t alert.Target) bool { return t.Pod == "" && t.Node != "" }
+
+// cooldownPod is the pod a target cools down as: "node/<node>" for a node (as the store
+// restores it, see store.LastCaptureTimes).
+func cooldownPod(t alert.Target) string {
+	if isNodeTarget(t) {
+		return "node/" + t.Node
+	}
+	return t.Pod
 }
 
 func alertName(a *alert.Alert) string {
@@ -423,7 +435,7 @@ func (m *Manager) record(id int64, t alert.Target, reserved time.Time, o outcome
 		if m.base.Err() != nil {
 			// Stopped, not failed on its own: the next alert must not wait out a cooldown
 			// for a capture that never completed.
-			m.cooldown.release(t.Namespace, t.Pod, t.Container, reserved)
+			m.cooldown.release(t.Namespace, cooldownPod(t), t.Container, reserved)
 		}
 		m.fail(id, o.err, o.processes, o.pieces)
 		return

@@ -33,14 +33,15 @@ type roomPlan struct {
 	kinds []evidence.Kind
 }
 
-// evidenceTarget is what rooms are asked to look at.
-func (m *Manager) evidenceTarget(t alert.Target, pod *kube.PodInfo, containers []string) evidence.Target {
+// evidenceTarget is what rooms are asked to look at: the pod, or for a node alert (pod nil)
+// the node.
+func (m *Manager) evidenceTarget(t alert.Target, pod *kube.PodInfo, node string, containers []string) evidence.Target {
 	target := evidence.Target{
 		Cluster:    m.cfg.Cluster,
 		Namespace:  t.Namespace,
 		Pod:        pod,
 		Containers: containers,
-		Node:       pod.Node,
+		Node:       node,
 		Focus:      t.Focus,
 	}
 	if target.Focus == "" {
@@ -83,7 +84,7 @@ func planRoom(r evidence.Room, target evidence.Target) (kinds []evidence.Kind, e
 // probe's output per container when the JVM threads are taken, and one per planned kind.
 func (m *Manager) heldOutputs(target evidence.Target, containers []string, plans []roomPlan) int {
 	n := 0
-	if target.Focus.Includes(evidence.FocusCPU) {
+	if probesJVM(target) {
 		n += len(containers)
 	}
 	for _, p := range plans {
@@ -112,7 +113,7 @@ func (m *Manager) collect(ctx context.Context, id int64, t alert.Target, target 
 
 	// The probe runs on a goroutine of its own too, so the budget a room gives back as it
 	// returns is free for other captures while the probe still samples.
-	probed := target.Focus.Includes(evidence.FocusCPU)
+	probed := probesJVM(target)
 	probeDone := make(chan outcome, 1)
 	if probed {
 		go func() {
@@ -218,14 +219,23 @@ func failedPieces(p roomPlan, target evidence.Target, started time.Time, reason,
 	return out
 }
 
+// probesJVM says whether the capture runs the JVM thread probe: on a pod, when the focus
+// includes cpu.
+func probesJVM(t evidence.Target) bool { return t.Pod != nil && t.Focus.Includes(evidence.FocusCPU) }
+
 // judge decides the outcome of a capture from the JVM probe and the pieces. It is done when
 // the JVM threads or any piece other than the pod's story was taken; failed otherwise, with a
 // reason that joins the JVM's and every room's. The pieces are stored either way.
-func judge(out outcome, focus evidence.Focus, roomsRan bool) outcome {
-	probed := focus.Includes(evidence.FocusCPU)
+func judge(out outcome, target evidence.Target, roomsRan bool) outcome {
+	focus := target.Focus
+	probed := probesJVM(target)
+	what := "this pod"
+	if target.Pod == nil {
+		what = "node " + target.Node
+	}
 	if !roomsRan {
 		if !probed {
-			out.err = fmt.Sprintf("nothing to capture for the %s focus: no kind of evidence applies to this pod", focus)
+			out.err = fmt.Sprintf("nothing to capture for the %s focus: no kind of evidence applies to %s", focus, what)
 		}
 		return out // the JVM threads alone, as before rooms
 	}
@@ -255,7 +265,7 @@ func judge(out outcome, focus evidence.Focus, roomsRan bool) outcome {
 		}
 	}
 	if len(reasons) == 0 {
-		reasons = append(reasons, fmt.Sprintf("nothing to capture for the %s focus: no kind of evidence applies to this pod (only its story was taken)", focus))
+		reasons = append(reasons, fmt.Sprintf("nothing to capture for the %s focus: no kind of evidence applies to %s (only its story was taken)", focus, what))
 	}
 	out.err = strings.Join(reasons, "; ")
 	return out

@@ -63,8 +63,13 @@ func (goCPURoom) Collect(ctx context.Context, env evidence.Env, t evidence.Targe
 // capture whatever its focus.
 type storyRoom struct{}
 
-func (storyRoom) Name() string                         { return "test-story" }
-func (storyRoom) Plan(evidence.Target) []evidence.Kind { return []evidence.Kind{kindPodStory} }
+func (storyRoom) Name() string { return "test-story" }
+func (storyRoom) Plan(t evidence.Target) []evidence.Kind {
+	if t.Pod == nil {
+		return nil // a node has no pod story
+	}
+	return []evidence.Kind{kindPodStory}
+}
 func (storyRoom) Collect(ctx context.Context, env evidence.Env, t evidence.Target) []evidence.Piece {
 	p := evidence.Piece{Kind: kindPodStory, Started: time.Now().UTC()}
 	events, err := env.Kube.PodEvents(ctx, t.Namespace, t.Pod.Name, 10)
@@ -452,5 +457,51 @@ func TestPiecesStoredAreCounted(t *testing.T) {
 			t.Fatalf("stored bytes of the story %d, want %d", rec.get(string(kindPodStory)), want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestNodeAlertTakesTheKubeletsProfiles: a node target runs no probe and no pod lookup; the
+// real pprof room reads the "kubelet" (a Go program serving pprof behind nodes/proxy) when
+// allowed, and says how to allow it otherwise.
+func TestNodeAlertTakesTheKubeletsProfiles(t *testing.T) {
+	target := pproftest.Start(t, pproftest.Options{Parked: 100, HeapBytes: 8 << 20})
+	tests := []struct {
+		name       string
+		kubelet    bool
+		wantStatus store.Status
+		wantReason string
+	}{
+		{"allowed", true, store.StatusDone, ""},
+		{"not allowed", false, store.StatusFailed, "allow_kubelet_pprof"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Rooms = []evidence.Room{pprof.NewRoom(pprof.RoomOptions{Kubelet: tt.kubelet}), storyRoom{}}
+			h := newHarness(t, cfg)
+			h.srv.AddNode("worker-9", fmt.Sprintf("http://%s:%d", target.Host, target.Port))
+			var execs atomic.Int32
+			h.srv.OnExec(func(context.Context, kubetest.ExecEvent) error { execs.Add(1); return nil })
+			c := h.captureOne(t, alert.Target{Node: "worker-9"})
+			if c.Status != tt.wantStatus || !strings.Contains(c.Error, tt.wantReason) {
+				t.Fatalf("status %s (%q), want %s with %q", c.Status, c.Error, tt.wantStatus, tt.wantReason)
+			}
+			if execs.Load() != 0 || c.Node != "worker-9" || c.Pod != "" {
+				t.Errorf("%d execs, node %q, pod %q", execs.Load(), c.Node, c.Pod)
+			}
+			if tt.kubelet {
+				if p := pieceOf(c, evidence.Kind(pprof.KindCPU)); p == nil || p.Failure != nil || p.RawBytes == 0 {
+					t.Errorf("kubelet CPU piece %+v", p)
+				}
+				if p := pieceOf(c, evidence.Kind(pprof.KindGoroutines)); p == nil || p.Failure != nil {
+					t.Errorf("kubelet goroutines piece %+v", p)
+				}
+			}
+			// The node cools down like a container: a second alert within the cooldown is skipped.
+			res := h.submit(t, alert.Target{Node: "worker-9"})
+			if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "cooldown") {
+				t.Errorf("second node alert: %+v", res)
+			}
+		})
 	}
 }

@@ -56,22 +56,30 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 	case <-waitCtx.Done():
 		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, waitCtx.Err())}
 	}
-	lookupStarted := time.Now()
-	pod, err := m.kube.Pod(waitCtx, t.Namespace, t.Pod)
-	m.cfg.Observer.Phase(PhaseLookup, time.Since(lookupStarted))
-	<-m.lookups
-	if err != nil {
-		return outcome{err: m.describe(err, t)}
+	var (
+		pod        *kube.PodInfo // nil for a node target
+		node       = t.Node
+		containers []string
+	)
+	if isNodeTarget(t) {
+		<-m.lookups // nothing to look up: the node's kubelet is reached by its name
+	} else {
+		lookupStarted := time.Now()
+		p, err := m.kube.Pod(waitCtx, t.Namespace, t.Pod)
+		m.cfg.Observer.Phase(PhaseLookup, time.Since(lookupStarted))
+		<-m.lookups
+		if err != nil {
+			return outcome{err: m.describe(err, t)}
+		}
+		pod, node = p, p.Node
+		if node == "" {
+			return outcome{err: fmt.Sprintf("pod %s/%s is not scheduled on a node yet (phase %s)", t.Namespace, t.Pod, orNone(pod.Phase))}
+		}
+		if containers, err = pickContainers(pod, t.Container); err != nil {
+			return outcome{err: err.Error()}
+		}
 	}
-	node := pod.Node
-	if node == "" {
-		return outcome{err: fmt.Sprintf("pod %s/%s is not scheduled on a node yet (phase %s)", t.Namespace, t.Pod, orNone(pod.Phase))}
-	}
-	containers, err := pickContainers(pod, t.Container)
-	if err != nil {
-		return outcome{err: err.Error()}
-	}
-	target := m.evidenceTarget(t, pod, containers)
+	target := m.evidenceTarget(t, pod, node, containers)
 	plans, planFailures := m.plan(target)
 	waitStarted := time.Now()
 	release, err := m.limiter.acquire(waitCtx, node)
@@ -97,7 +105,7 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 	defer cancel()
 	out := m.collect(ctx, id, t, target, containers, plans, held)
 	out.pieces = append(planFailures, out.pieces...)
-	out = judge(out, target.Focus, len(plans) > 0 || len(planFailures) > 0)
+	out = judge(out, target, len(plans) > 0 || len(planFailures) > 0)
 	record(out)
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/seed/stackcapture/pkg/evidence"
+	"github.com/seed/stackcapture/pkg/kube/kubetest"
 	"github.com/seed/stackcapture/pkg/plugin"
 	"github.com/seed/stackcapture/pkg/plugin/plugintest"
 	"github.com/seed/stackcapture/pkg/store"
@@ -232,4 +233,41 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestNodeAlertNeedsTheKubeletSetting: a node alert (a node label, no pod) is a recorded skip
+// saying how to enable the kubelet's profiles, unless the server admin did; then it is a
+// capture of the node.
+func TestNodeAlertNeedsTheKubeletSetting(t *testing.T) {
+	hook := []byte(`{"version":"1","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"KubeletCPU","node":"worker-1"},"startsAt":"2026-11-22T10:30:00Z"}]}`)
+	for _, allowed := range []bool{false, true} {
+		t.Run(fmt.Sprint("allowed=", allowed), func(t *testing.T) {
+			srv := kubetest.NewServer(t)
+			var opts []plugintest.Option
+			if allowed {
+				opts = append(opts, plugintest.WithServer(map[string]string{"allow_kubelet_pprof": "true"}))
+			}
+			a := plugintest.NewApp(t, plugintest.KubeFor(srv.RESTConfig()), nil, opts...)
+			r := plugintest.Call(t, a, http.MethodPost, "/webhook", hook, plugintest.Editor)
+			sub := plugintest.Decode[plugin.SubmitResponse](t, r)
+			if !allowed {
+				if len(sub.Accepted) != 0 || len(sub.Skipped) != 1 || !strings.Contains(sub.Skipped[0].Reason, "allow_kubelet_pprof = true") {
+					t.Fatalf("answer %s, want a skip naming allow_kubelet_pprof", r.Body)
+				}
+				list := plugintest.Get[plugin.ListResponse](t, a, "/captures", plugintest.Viewer)
+				if len(list.Captures) != 1 || list.Captures[0].Status != "skipped" || list.Captures[0].Node != "worker-1" {
+					t.Fatalf("recorded %s", mustJSON(t, list.Captures))
+				}
+				return
+			}
+			if len(sub.Accepted) != 1 || sub.Accepted[0].Pod != "" {
+				t.Fatalf("answer %s, want the node accepted", r.Body)
+			}
+			d := plugintest.WaitFinished(t, a, sub.Accepted[0].ID)
+			// No kubelet answers behind nodes/proxy here: the pprof room says why, as a failure.
+			if d.Node != "worker-1" || d.Pod != "" || len(d.Evidence) == 0 || d.Evidence[0].Failure == nil {
+				t.Fatalf("node capture %s: %s, evidence %s", d.Status, d.Error, mustJSON(t, d.Evidence))
+			}
+		})
+	}
 }

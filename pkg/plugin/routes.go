@@ -116,7 +116,11 @@ func (a *App) handleWebhook(w http.ResponseWriter, r *http.Request, user *backen
 		}
 		req := capture.Request{OrgID: org, Target: t, Trigger: store.TriggerAlert, RequestedBy: user.Login}
 		cl, reason := a.pickCluster(targetLabels(t))
-		if reason == "" {
+		switch {
+		case reason != "":
+		case t.Pod == "": // a node alert: the node's kubelet, not a workload of a namespace
+			reason = a.kubeletReason(t.Node)
+		default:
 			reason = a.namespaceReason(cl, t.Namespace)
 		}
 		req.SkipReason = reason
@@ -142,6 +146,16 @@ func (a *App) handleWebhook(w http.ResponseWriter, r *http.Request, user *backen
 		}})
 	}
 	a.submit(w, r, reqs, notRecorded)
+}
+
+// kubeletReason is why a node alert is not captured, or "": reading the kubelet's profiles
+// needs the server admin's opt-in, since nodes/proxy is a powerful grant.
+func (a *App) kubeletReason(node string) string {
+	if a.rt.cfg.AllowKubeletPprof {
+		return ""
+	}
+	return fmt.Sprintf("node alert (node %s, no pod): the kubelet's CPU profile and goroutines are taken only when the server admin sets "+
+		"allow_kubelet_pprof = true in [plugin.%s] and grants get on nodes/proxy (deploy/kubernetes/kubelet-pprof.yaml), a powerful grant", node, PluginID)
 }
 
 // clusterRequest is a capture request and the cluster it goes to; nil when none fits (then

@@ -32,11 +32,13 @@ func validateNew(c *Capture) error {
 		return fmt.Errorf("%w: nil", ErrInvalidCapture)
 	}
 	var problems []string
-	// A skipped capture may lack them: an alert without pod labels is recorded to say so.
-	if c.Namespace == "" && c.Status != StatusSkipped {
+	// A skipped capture may lack them: an alert without pod labels is recorded to say so. A
+	// node capture (the kubelet of Node) has no pod, and no namespace of its own.
+	nodeCapture := c.Pod == "" && c.Node != ""
+	if c.Namespace == "" && c.Status != StatusSkipped && !nodeCapture {
 		problems = append(problems, "namespace is empty")
 	}
-	if c.Pod == "" && c.Status != StatusSkipped {
+	if c.Pod == "" && c.Status != StatusSkipped && !nodeCapture {
 		problems = append(problems, "pod is empty")
 	}
 	if c.Trigger != TriggerAlert && c.Trigger != TriggerManual {
