@@ -15,6 +15,7 @@ import (
 
 	"github.com/seed/stackcapture/pkg/alert"
 	"github.com/seed/stackcapture/pkg/evidence"
+	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
 	"github.com/seed/stackcapture/pkg/pprof"
 	"github.com/seed/stackcapture/pkg/pprof/pproftest"
@@ -338,17 +339,20 @@ func TestBudgetReservesForPlannedPieces(t *testing.T) {
 	cfg.MaxOutputBytes = 1 << 20
 	m := New(cfg, nil, nil, nil)
 	plans := []roomPlan{{kinds: []evidence.Kind{"go-cpu", "go-goroutines"}}, {kinds: []evidence.Kind{kindPodStory}}}
+	pod := &kube.PodInfo{Namespace: "shop", Name: "p"}
 	tests := []struct {
 		focus      evidence.Focus
+		pod        *kube.PodInfo
 		containers []string
 		want       int
 	}{
-		{evidence.FocusCPU, []string{"a"}, 4},
-		{evidence.FocusAll, []string{"a", "b"}, 5},
-		{evidence.FocusMemory, []string{"a", "b"}, 3},
+		{evidence.FocusCPU, pod, []string{"a"}, 4},
+		{evidence.FocusAll, pod, []string{"a", "b"}, 5},
+		{evidence.FocusMemory, pod, []string{"a", "b"}, 3},
+		{evidence.FocusCPU, nil, nil, 3}, // a node: no probe
 	}
 	for _, tt := range tests {
-		got := m.heldOutputs(evidence.Target{Focus: tt.focus}, tt.containers, plans)
+		got := m.heldOutputs(evidence.Target{Focus: tt.focus, Pod: tt.pod}, tt.containers, plans)
 		if got != tt.want {
 			t.Errorf("focus %s, %d containers: %d outputs, want %d", tt.focus, len(tt.containers), got, tt.want)
 		}
