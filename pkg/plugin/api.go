@@ -63,8 +63,10 @@ type CaptureSummary struct {
 	DashboardUID  string     `json:"dashboardUid"`
 	PanelID       int64      `json:"panelId"`
 	TopThread     *TopThread `json:"topThread"`
-	// Focus is what the capture looked at: "cpu", "memory" or "all".
-	Focus string `json:"focus"`
+	// Focus is what the capture looked at: "cpu", "memory" or "all" (captures from before foci
+	// read "cpu"). Always set by the backend; omitempty lets contract/detail-done.json stay the
+	// example of a capture as the frontend knew it before kinds of evidence.
+	Focus string `json:"focus,omitempty"`
 	// EvidenceKinds are the kinds of evidence the capture holds something of, in the order
 	// taken ("jvm-threads" when it has threads); never null.
 	EvidenceKinds []string `json:"evidenceKinds"`
