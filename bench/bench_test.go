@@ -17,6 +17,7 @@ import (
 
 	"github.com/seed/stackcapture/pkg/alert"
 	"github.com/seed/stackcapture/pkg/capture"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
 	"github.com/seed/stackcapture/pkg/kube"
@@ -87,14 +88,14 @@ type signallingStore struct {
 	done chan finished
 }
 
-func (s signallingStore) Finish(ctx context.Context, id int64, at time.Time, ps []jvm.Process, truncated bool, windowMs int64) error {
-	err := s.Store.Finish(ctx, id, at, ps, truncated, windowMs)
+func (s signallingStore) Finish(ctx context.Context, id int64, at time.Time, ps []jvm.Process, truncated bool, windowMs int64, pieces ...evidence.Piece) error {
+	err := s.Store.Finish(ctx, id, at, ps, truncated, windowMs, pieces...)
 	s.done <- finished{id: id, at: time.Now(), processes: ps}
 	return err
 }
 
-func (s signallingStore) Fail(ctx context.Context, id int64, at time.Time, reason string, ps []jvm.Process) error {
-	err := s.Store.Fail(ctx, id, at, reason, ps)
+func (s signallingStore) Fail(ctx context.Context, id int64, at time.Time, reason string, ps []jvm.Process, pieces ...evidence.Piece) error {
+	err := s.Store.Fail(ctx, id, at, reason, ps, pieces...)
 	s.done <- finished{id: id, at: time.Now(), processes: ps, reason: reason}
 	return err
 }

@@ -1,7 +1,11 @@
 // Package alert turns the JSON that Grafana's webhook contact point sends into capture targets.
 package alert
 
-import "time"
+import (
+	"time"
+
+	"github.com/seed/stackcapture/pkg/evidence"
+)
 
 // Alert is what a capture keeps of the alert that caused it.
 type Alert struct {
@@ -23,13 +27,17 @@ type Alert struct {
 }
 
 // Target is one container to capture. Container may be empty: then every container
-// of the pod is probed and each that runs a JVM is captured.
+// of the pod is probed and each that runs a JVM is captured. Pod is empty for a node alert
+// (a node label and no pod): then the node itself (its kubelet) is the target.
 type Target struct {
 	Namespace string
 	Pod       string
 	Container string
 	Node      string // may be empty: then the pod's spec.nodeName
 	Alert     *Alert
+	// Focus is what to look at, from the alert's capture label; empty: the org's
+	// defaultCapture (the capture takes cpu when that too is unset).
+	Focus evidence.Focus
 }
 
 // Skipped is an alert that yields no capture, with the reason.

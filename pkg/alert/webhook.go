@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seed/stackcapture/pkg/evidence"
 )
 
 // PayloadVersion is the only version of Grafana's webhook payload this package reads.
@@ -149,7 +151,7 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 	var (
 		targets []Target
 		skipped []Skipped
-		seen    = make(map[[3]string]bool)
+		seen    = make(map[[3]string]int) // target → its index in targets
 	)
 	for _, a := range w.Alerts {
 		alertName := capValue(a.Labels["alertname"], MaxLabelValueBytes)
@@ -186,25 +188,73 @@ func Targets(w *Webhook, names LabelNames) ([]Target, []Skipped) {
 			skip(invalid.Error(), true)
 			continue
 		}
-		if ns == "" || pod == "" {
+		// A node alert (a node label and no pod) is about the node itself: its kubelet.
+		nodeAlert := pod == "" && node != ""
+		if (ns == "" || pod == "") && !nodeAlert {
 			skip(missingLabels(names, ns == "", pod == ""), true)
 			continue
 		}
+		focus, err := focusOf(a.Labels)
+		if err != nil {
+			skip(err.Error(), true)
+			continue
+		}
 		key := [3]string{ns, pod, container}
-		if seen[key] {
+		if nodeAlert {
+			key = [3]string{"", "node/" + node, ""}
+		}
+		if i, dup := seen[key]; dup {
+			// One capture of the target takes what both alerts ask for.
+			targets[i].Focus = unionFocus(targets[i].Focus, focus)
 			skip("duplicate of an earlier alert in the same notification", false)
 			continue
 		}
-		seen[key] = true
+		seen[key] = len(targets)
 		targets = append(targets, Target{
 			Namespace: ns,
 			Pod:       pod,
 			Container: container,
 			Node:      node,
 			Alert:     keep(a, w.OrgID, names),
+			Focus:     focus,
 		})
 	}
 	return targets, skipped
+}
+
+// legacyFoci are capture label values from before foci, read as the focus they meant: the
+// provisioned rules of earlier versions carry capture=threads (and route on it).
+var legacyFoci = map[string]evidence.Focus{"threads": evidence.FocusCPU}
+
+// focusOf reads the alert's capture label: empty when absent (the org's defaultCapture
+// applies), an error naming the valid values when it is not one.
+func focusOf(labels map[string]string) (evidence.Focus, error) {
+	v := strings.TrimSpace(labels[evidence.FocusLabel])
+	if v == "" {
+		return "", nil
+	}
+	if f, ok := legacyFoci[strings.ToLower(v)]; ok {
+		return f, nil
+	}
+	f, err := evidence.ParseFocus(v)
+	if err != nil {
+		names := make([]string, 0, len(evidence.Foci()))
+		for _, f := range evidence.Foci() {
+			names = append(names, string(f))
+		}
+		return "", fmt.Errorf("unknown %s label %s: use one of %s, or leave the label out for the app's defaultCapture setting",
+			evidence.FocusLabel, QuoteBounded(v), strings.Join(names, ", "))
+	}
+	return f, nil
+}
+
+// unionFocus is what one capture takes for two alerts on the same target: their common focus,
+// else all (a label-less alert's default is not known here, so it may differ too).
+func unionFocus(a, b evidence.Focus) evidence.Focus {
+	if a == b {
+		return a
+	}
+	return evidence.FocusAll
 }
 
 // validateFound checks the names an alert carries; missing ones are reported elsewhere.

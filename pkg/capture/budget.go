@@ -72,8 +72,50 @@ func (b *Budget) Used() int64 {
 // Reserve waits until n bytes fit in the budget, or ctx ends. The returned release gives them
 // back; it must be called once (further calls do nothing).
 func (b *Budget) Reserve(ctx context.Context, n int64) (release func(), err error) {
+	r, err := b.reserve(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return r.release, nil
+}
+
+// reservation is bytes held of a budget, part of which may be given back before the rest:
+// what a room turned out not to need once it returned.
+type reservation struct {
+	b    *Budget
+	mu   sync.Mutex
+	held int64
+}
+
+// size is what is held now.
+func (r *reservation) size() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.held
+}
+
+// shrinkTo gives back what is held beyond n (nothing when n is not smaller).
+func (r *reservation) shrinkTo(n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n = max(n, 0)
+	if n >= r.held || r.b == nil {
+		return
+	}
+	r.b.mu.Lock()
+	r.b.used -= r.held - n
+	r.b.serveLocked()
+	r.b.mu.Unlock()
+	r.held = n
+}
+
+// release gives back everything; further calls do nothing.
+func (r *reservation) release() { r.shrinkTo(0) }
+
+// reserve is Reserve returning a reservation that may shrink.
+func (b *Budget) reserve(ctx context.Context, n int64) (*reservation, error) {
 	if n <= 0 {
-		return func() {}, nil
+		return &reservation{}, nil
 	}
 	b.mu.Lock()
 	if n > b.limit {
@@ -84,7 +126,7 @@ func (b *Budget) Reserve(ctx context.Context, n int64) (release func(), err erro
 	if b.waiters.Len() == 0 && b.used+n <= b.limit {
 		b.takeLocked(n)
 		b.mu.Unlock()
-		return b.releaser(n), nil
+		return &reservation{b: b, held: n}, nil
 	}
 	w := &budgetWaiter{n: n, ready: make(chan struct{})}
 	elem := b.waiters.PushBack(w)
@@ -95,7 +137,7 @@ func (b *Budget) Reserve(ctx context.Context, n int64) (release func(), err erro
 		if w.refused {
 			return nil, fmt.Errorf("%d bytes: %w (it shrank while waiting)", n, ErrBudgetTooSmall)
 		}
-		return b.releaser(n), nil
+		return &reservation{b: b, held: n}, nil
 	case <-ctx.Done():
 		b.mu.Lock()
 		select {
@@ -134,17 +176,5 @@ func (b *Budget) serveLocked() {
 		}
 		b.waiters.Remove(e)
 		close(w.ready)
-	}
-}
-
-func (b *Budget) releaser(n int64) func() {
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			b.mu.Lock()
-			b.used -= n
-			b.serveLocked()
-			b.mu.Unlock()
-		})
 	}
 }

@@ -145,3 +145,44 @@ func waitForWaiters(t *testing.T, b *Budget, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestReservationShrinks: a reservation gives back part of its bytes early, which serves a
+// waiter, and never gives back more than it holds.
+func TestReservationShrinks(t *testing.T) {
+	b := NewBudget(100)
+	r, err := b.reserve(context.Background(), 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() {
+		release, err := b.Reserve(context.Background(), 50)
+		if err == nil {
+			defer release()
+		}
+		served <- err
+	}()
+	select {
+	case err := <-served:
+		t.Fatalf("a waiter for 50 of 100 was served while 80 were held: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	r.shrinkTo(30)
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("shrinking to 30 did not serve the waiter for 50")
+	}
+	r.shrinkTo(60) // growing is not shrinking: nothing changes
+	if r.size() != 30 {
+		t.Fatalf("size %d after shrinkTo(60), want 30", r.size())
+	}
+	r.release()
+	r.release()
+	if b.Used() != 0 {
+		t.Fatalf("used %d after every release, want 0", b.Used())
+	}
+}

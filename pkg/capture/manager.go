@@ -12,16 +12,17 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/store"
 )
 
-// Kube is what a capture needs of Kubernetes.
+// Kube is what a capture needs of Kubernetes: the pod lookup, and what the probe and the
+// evidence rooms ask.
 type Kube interface {
 	Pod(ctx context.Context, namespace, name string) (*kube.PodInfo, error)
-	kube.Executor
-	kube.LogReader
+	evidence.Kube
 }
 
 // Store is what a capture needs of the store.
@@ -29,8 +30,8 @@ type Store interface {
 	InsertBatch(ctx context.Context, cs []*store.Capture) ([]int64, error)
 	MarkRunning(ctx context.Context, id int64, startedAt time.Time, container, node string) error
 	SetContainer(ctx context.Context, id int64, container string) error
-	Finish(ctx context.Context, id int64, finishedAt time.Time, processes []jvm.Process, truncated bool, windowMs int64) error
-	Fail(ctx context.Context, id int64, finishedAt time.Time, reason string, processes []jvm.Process) error
+	Finish(ctx context.Context, id int64, finishedAt time.Time, processes []jvm.Process, truncated bool, windowMs int64, pieces ...evidence.Piece) error
+	Fail(ctx context.Context, id int64, finishedAt time.Time, reason string, processes []jvm.Process, pieces ...evidence.Piece) error
 	LastCaptureTimes(ctx context.Context, since time.Time) (map[store.Key]time.Time, error)
 }
 
@@ -67,6 +68,9 @@ type Config struct {
 	// org: all managers share one. Each capture reserves MaxOutputBytes of it per container.
 	// Nil: a budget of this manager's own, of DefaultBudgetBytes (or MaxOutputBytes if larger).
 	Budget *Budget
+	// Rooms collect the evidence besides the JVM threads (pkg/evidence): every room whose
+	// Plan for the target is not empty runs beside the JVM probe, within CaptureTimeout.
+	Rooms []evidence.Room
 }
 
 // Shared is what every manager of one cluster shares, whichever org's settings it runs with:
@@ -253,21 +257,22 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 			Node:        t.Node,
 			CreatedAt:   now,
 			Alert:       t.Alert,
+			Focus:       t.Focus,
 		}
 		reason, next := r.SkipReason, time.Time{}
-		if reason == "" {
+		if reason == "" && !isNodeTarget(t) { // a node is in no namespace
 			reason = m.namespacePolicy(t.Namespace)
 		}
 		if reason == "" {
-			if ok, nextAllowed := m.cooldown.reserveFor(t.Namespace, t.Pod, t.Container, now, m.cfg.Cooldown); !ok {
+			if ok, nextAllowed := m.cooldown.reserveFor(t.Namespace, cooldownPod(t), t.Container, now, m.cfg.Cooldown); !ok {
 				reason, next = cooldownReason(t, nextAllowed, m.cfg.Cooldown), nextAllowed
 			} else if !m.reserveQueue() {
-				m.cooldown.release(t.Namespace, t.Pod, t.Container, now)
+				m.cooldown.release(t.Namespace, cooldownPod(t), t.Container, now)
 				reason = fmt.Sprintf("capture queue full: %d captures are queued or running (per-node limit %d, global limit %d)",
 					m.cfg.MaxQueued, m.cfg.PerNodeLimit, m.cfg.GlobalLimit)
 			} else {
 				reserved = append(reserved, func() {
-					m.cooldown.release(t.Namespace, t.Pod, t.Container, now)
+					m.cooldown.release(t.Namespace, cooldownPod(t), t.Container, now)
 					m.releaseQueue()
 				})
 			}
@@ -306,6 +311,18 @@ func (m *Manager) Submit(ctx context.Context, reqs []Request) (Result, error) {
 		go m.run(rec.ID, reqs[i].Target, now)
 	}
 	return result, nil
+}
+
+// isNodeTarget reports a node alert's target: the node's kubelet, no pod.
+func isNodeTarget(t alert.Target) bool { return t.Pod == "" && t.Node != "" }
+
+// cooldownPod is the pod a target cools down as: "node/<node>" for a node (as the store
+// restores it, see store.LastCaptureTimes).
+func cooldownPod(t alert.Target) string {
+	if isNodeTarget(t) {
+		return "node/" + t.Node
+	}
+	return t.Pod
 }
 
 func alertName(a *alert.Alert) string {
@@ -403,7 +420,7 @@ func (m *Manager) run(id int64, t alert.Target, reserved time.Time) {
 	defer func() {
 		if p := recover(); p != nil {
 			m.log.Error("capture panicked", "id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			m.fail(id, fmt.Sprintf("internal error: %v", p), nil)
+			m.fail(id, fmt.Sprintf("internal error: %v", p), nil, nil)
 		}
 	}()
 	if outcome, stored := m.capture(id, t, reserved); !stored {
@@ -418,22 +435,23 @@ func (m *Manager) record(id int64, t alert.Target, reserved time.Time, o outcome
 		if m.base.Err() != nil {
 			// Stopped, not failed on its own: the next alert must not wait out a cooldown
 			// for a capture that never completed.
-			m.cooldown.release(t.Namespace, t.Pod, t.Container, reserved)
+			m.cooldown.release(t.Namespace, cooldownPod(t), t.Container, reserved)
 		}
-		m.fail(id, o.err, o.processes)
+		m.fail(id, o.err, o.processes, o.pieces)
 		return
 	}
 	started := time.Now()
 	err := m.retryWrite(id, "store finished capture", func(ctx context.Context) error {
-		return m.store.Finish(ctx, id, m.now().UTC(), o.processes, o.truncated, o.windowMs)
+		return m.store.Finish(ctx, id, m.now().UTC(), o.processes, o.truncated, o.windowMs, o.pieces...)
 	})
 	m.cfg.Observer.Phase(PhaseStore, time.Since(started))
 	if err != nil && !errors.Is(err, store.ErrInvalidTransition) && !errors.Is(err, store.ErrNotFound) {
-		m.fail(id, fmt.Sprintf("store the capture: %v", err), nil)
+		m.fail(id, fmt.Sprintf("store the capture: %v", err), nil, nil)
 		return
 	}
 	if err == nil {
 		observeThreadsStored(m.cfg.Observer, o.processes)
+		observePiecesStored(m.cfg.Observer, o.pieces)
 		m.cfg.Observer.Finished(OutcomeDone, "")
 	}
 }
@@ -470,14 +488,15 @@ func (m *Manager) retryWrite(id int64, what string, write func(context.Context) 
 	return err
 }
 
-func (m *Manager) fail(id int64, reason string, processes []jvm.Process) {
+func (m *Manager) fail(id int64, reason string, processes []jvm.Process, pieces []evidence.Piece) {
 	started := time.Now()
 	err := m.retryWrite(id, "record failed capture", func(ctx context.Context) error {
-		return m.store.Fail(ctx, id, m.now().UTC(), reason, processes)
+		return m.store.Fail(ctx, id, m.now().UTC(), reason, processes, pieces...)
 	})
 	m.cfg.Observer.Phase(PhaseStore, time.Since(started))
 	if err == nil {
 		observeThreadsStored(m.cfg.Observer, processes)
+		observePiecesStored(m.cfg.Observer, pieces)
 		m.cfg.Observer.Finished(OutcomeFailed, reason)
 	}
 }

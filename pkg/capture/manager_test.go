@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 	"github.com/seed/stackcapture/pkg/jvm/jvmtest"
 	"github.com/seed/stackcapture/pkg/kube"
@@ -598,18 +599,18 @@ func (f *failingStore) fail() error {
 	return nil
 }
 
-func (f *failingStore) Finish(ctx context.Context, id int64, at time.Time, ps []jvm.Process, truncated bool, windowMs int64) error {
+func (f *failingStore) Finish(ctx context.Context, id int64, at time.Time, ps []jvm.Process, truncated bool, windowMs int64, pieces ...evidence.Piece) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.Store.Finish(ctx, id, at, ps, truncated, windowMs)
+	return f.Store.Finish(ctx, id, at, ps, truncated, windowMs, pieces...)
 }
 
-func (f *failingStore) Fail(ctx context.Context, id int64, at time.Time, reason string, ps []jvm.Process) error {
+func (f *failingStore) Fail(ctx context.Context, id int64, at time.Time, reason string, ps []jvm.Process, pieces ...evidence.Piece) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.Store.Fail(ctx, id, at, reason, ps)
+	return f.Store.Fail(ctx, id, at, reason, ps, pieces...)
 }
 
 // A final write that fails is retried until it gets through: the capture does not stay running.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/seed/stackcapture/pkg/alert"
 	"github.com/seed/stackcapture/pkg/capture/capturetest"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
@@ -261,9 +262,9 @@ type slowFail struct {
 	delay time.Duration
 }
 
-func (s slowFail) Fail(ctx context.Context, id int64, at time.Time, reason string, ps []jvm.Process) error {
+func (s slowFail) Fail(ctx context.Context, id int64, at time.Time, reason string, ps []jvm.Process, pieces ...evidence.Piece) error {
 	time.Sleep(s.delay)
-	return s.Store.Fail(ctx, id, at, reason, ps)
+	return s.Store.Fail(ctx, id, at, reason, ps, pieces...)
 }
 
 // blockingFinish holds every Finish until released, telling when one started.
@@ -273,10 +274,10 @@ type blockingFinish struct {
 	release chan struct{}
 }
 
-func (s blockingFinish) Finish(ctx context.Context, id int64, at time.Time, ps []jvm.Process, truncated bool, windowMs int64) error {
+func (s blockingFinish) Finish(ctx context.Context, id int64, at time.Time, ps []jvm.Process, truncated bool, windowMs int64, pieces ...evidence.Piece) error {
 	s.started <- struct{}{}
 	<-s.release
-	return s.Store.Finish(ctx, id, at, ps, truncated, windowMs)
+	return s.Store.Finish(ctx, id, at, ps, truncated, windowMs, pieces...)
 }
 
 // TestSlotHeldWhileStoring: with one global slot, a second capture's exec must not start while

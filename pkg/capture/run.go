@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 	"github.com/seed/stackcapture/pkg/kube"
 )
@@ -22,6 +23,7 @@ const logPollInterval = 250 * time.Millisecond
 
 type outcome struct {
 	processes []jvm.Process
+	pieces    []evidence.Piece
 	truncated bool
 	windowMs  int64
 	err       string // non-empty: the capture failed for this reason
@@ -54,21 +56,31 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 	case <-waitCtx.Done():
 		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, waitCtx.Err())}
 	}
-	lookupStarted := time.Now()
-	pod, err := m.kube.Pod(waitCtx, t.Namespace, t.Pod)
-	m.cfg.Observer.Phase(PhaseLookup, time.Since(lookupStarted))
-	<-m.lookups
-	if err != nil {
-		return outcome{err: m.describe(err, t)}
+	var (
+		pod        *kube.PodInfo // nil for a node target
+		node       = t.Node
+		containers []string
+	)
+	if isNodeTarget(t) {
+		<-m.lookups // nothing to look up: the node's kubelet is reached by its name
+	} else {
+		lookupStarted := time.Now()
+		p, err := m.kube.Pod(waitCtx, t.Namespace, t.Pod)
+		m.cfg.Observer.Phase(PhaseLookup, time.Since(lookupStarted))
+		<-m.lookups
+		if err != nil {
+			return outcome{err: m.describe(err, t)}
+		}
+		pod, node = p, p.Node
+		if node == "" {
+			return outcome{err: fmt.Sprintf("pod %s/%s is not scheduled on a node yet (phase %s)", t.Namespace, t.Pod, orNone(pod.Phase))}
+		}
+		if containers, err = pickContainers(pod, t.Container); err != nil {
+			return outcome{err: err.Error()}
+		}
 	}
-	node := pod.Node
-	if node == "" {
-		return outcome{err: fmt.Sprintf("pod %s/%s is not scheduled on a node yet (phase %s)", t.Namespace, t.Pod, orNone(pod.Phase))}
-	}
-	containers, err := pickContainers(pod, t.Container)
-	if err != nil {
-		return outcome{err: err.Error()}
-	}
+	target := m.evidenceTarget(t, pod, node, containers)
+	plans, planFailures := m.plan(target)
 	waitStarted := time.Now()
 	release, err := m.limiter.acquire(waitCtx, node)
 	m.cfg.Observer.SlotWait(time.Since(waitStarted))
@@ -76,11 +88,11 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 		return outcome{err: fmt.Sprintf("not started within captureTimeout (%s): %v", m.cfg.CaptureTimeout, err)}
 	}
 	defer release()
-	giveBack, err := m.budget.Reserve(waitCtx, m.reservation(len(containers)))
+	held, err := m.budget.reserve(waitCtx, m.reservation(m.heldOutputs(target, containers, plans)))
 	if err != nil {
 		return outcome{err: m.budgetReason(err)}
 	}
-	defer giveBack()
+	defer held.release()
 
 	storeCtx, cancelStore := m.storeContext()
 	err = m.store.MarkRunning(storeCtx, id, m.now().UTC(), t.Container, node)
@@ -91,17 +103,19 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 
 	ctx, cancel := context.WithTimeout(m.base, m.cfg.CaptureTimeout)
 	defer cancel()
-	out := m.probeContainers(ctx, id, t, containers)
+	out := m.collect(ctx, id, t, target, containers, plans, held)
+	out.pieces = append(planFailures, out.pieces...)
+	out = judge(out, target, len(plans) > 0 || len(planFailures) > 0)
 	record(out)
 	return out
 }
 
-// reservation is what a capture of n containers reserves of the budget: the output cap for
-// each, since the raw dumps of every container are held until the capture is stored. A
-// whole-pod capture of many containers takes at most the whole budget (it then runs alone),
-// rather than failing.
-func (m *Manager) reservation(containers int) int64 {
-	n := m.cfg.MaxOutputBytes * int64(max(containers, 1))
+// reservation is what a capture holding n outputs at once reserves of the budget: the output
+// cap for each, since the raw dumps of every container and the raw evidence of every piece
+// are held until the capture is stored. A capture of many takes at most the whole budget (it
+// then runs alone), rather than failing.
+func (m *Manager) reservation(outputs int) int64 {
+	n := m.cfg.MaxOutputBytes * int64(max(outputs, 1))
 	if limit := m.budget.Limit(); n > limit {
 		n = max(limit, m.cfg.MaxOutputBytes)
 	}

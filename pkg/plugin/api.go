@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/seed/stackcapture/pkg/alert"
@@ -61,6 +63,48 @@ type CaptureSummary struct {
 	DashboardUID  string     `json:"dashboardUid"`
 	PanelID       int64      `json:"panelId"`
 	TopThread     *TopThread `json:"topThread"`
+	// Focus is what the capture looked at: "cpu", "memory" or "all" (captures from before foci
+	// read "cpu"). Always set by the backend; omitempty lets contract/detail-done.json stay the
+	// example of a capture as the frontend knew it before kinds of evidence.
+	Focus string `json:"focus,omitempty"`
+	// EvidenceKinds are the kinds of evidence the capture holds something of, in the order
+	// taken ("jvm-threads" when it has threads); never null.
+	EvidenceKinds []string `json:"evidenceKinds"`
+	// TopFunction is the hottest Go function of its CPU profiles, like TopThread for JVMs.
+	TopFunction *TopFunction `json:"topFunction"`
+}
+
+// TopFunction is the Go function with the most CPU of a capture, for lists.
+type TopFunction struct {
+	Name      string `json:"name"`
+	Container string `json:"container"`
+	// CPUPercent is its flat CPU over the window; 100 = one core, as for threads.
+	CPUPercent float64 `json:"cpuPercent"`
+}
+
+// Evidence is one piece of evidence of a capture besides its JVM threads.
+type Evidence struct {
+	ID        int64      `json:"id"`
+	Kind      string     `json:"kind"`
+	Container string     `json:"container"`
+	Source    string     `json:"source"`
+	Path      string     `json:"path"`
+	StartedAt *time.Time `json:"startedAt"` // RFC 3339; null when the room did not say
+	TookMs    int64      `json:"tookMs"`
+	Truncated bool       `json:"truncated"`
+	Failure   *Failure   `json:"failure"`
+	// Summary is the kind's own JSON (see contract/evidence/<kind>.json), or null.
+	Summary  json.RawMessage `json:"summary"`
+	RawBytes int64           `json:"rawBytes"`
+	// RawURL is where the raw bytes download, relative to the plugin's resources; omitted
+	// when none were kept.
+	RawURL string `json:"rawUrl,omitempty"`
+}
+
+// Failure says why a piece of evidence could not be taken.
+type Failure struct {
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
 }
 
 // CaptureDetail answers GET /captures/{id}.
@@ -69,6 +113,7 @@ type CaptureDetail struct {
 	RequestedBy string        `json:"requestedBy"`
 	Alert       *alert.Alert  `json:"alert"`
 	Processes   []jvm.Process `json:"processes"`
+	Evidence    []Evidence    `json:"evidence"`
 }
 
 func epochMs(t time.Time) *int64 {
@@ -104,7 +149,48 @@ func summaryOf(c *store.Capture) CaptureSummary {
 	if c.TopThread != nil {
 		s.TopThread = &TopThread{Name: c.TopThread.Name, NativeID: c.TopThread.NativeID, CPUPercent: c.TopThread.CPUPercent}
 	}
+	s.Focus = string(c.Focus)
+	s.EvidenceKinds = make([]string, 0, len(c.EvidenceKinds))
+	for _, k := range c.EvidenceKinds {
+		s.EvidenceKinds = append(s.EvidenceKinds, string(k))
+	}
+	if f := c.TopFunction; f != nil {
+		s.TopFunction = &TopFunction{Name: f.Name, Container: f.Container, CPUPercent: f.Share * 100}
+	}
 	return s
+}
+
+// rawURL is the download route of a piece's raw bytes.
+func rawURL(captureID, evidenceID int64) string {
+	return fmt.Sprintf("captures/%d/evidence/%d/raw", captureID, evidenceID)
+}
+
+func evidenceOf(captureID int64, e store.Evidence) Evidence {
+	out := Evidence{
+		ID:        e.ID,
+		Kind:      string(e.Kind),
+		Container: e.Container,
+		Source:    e.Source,
+		Path:      e.Path,
+		TookMs:    e.Took.Milliseconds(),
+		Truncated: e.Truncated,
+		Summary:   e.Summary,
+		RawBytes:  e.RawBytes,
+	}
+	if !e.Started.IsZero() {
+		at := e.Started.UTC()
+		out.StartedAt = &at
+	}
+	if e.Failure != nil {
+		out.Failure = &Failure{Reason: e.Failure.Reason, Message: e.Failure.Message}
+	}
+	if len(out.Summary) == 0 {
+		out.Summary = nil
+	}
+	if e.RawBytes > 0 {
+		out.RawURL = rawURL(captureID, e.ID)
+	}
+	return out
 }
 
 func detailOf(c *store.Capture) CaptureDetail {
@@ -116,6 +202,10 @@ func detailOf(c *store.Capture) CaptureDetail {
 	}
 	if d.Processes == nil {
 		d.Processes = []jvm.Process{}
+	}
+	d.Evidence = make([]Evidence, 0, len(c.Evidence))
+	for _, e := range c.Evidence {
+		d.Evidence = append(d.Evidence, evidenceOf(c.ID, e))
 	}
 	return d
 }

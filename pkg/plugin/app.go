@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/seed/stackcapture/pkg/capture"
 	"github.com/seed/stackcapture/pkg/kube"
@@ -129,6 +130,22 @@ func (u unavailableKube) Exec(context.Context, kube.ExecRequest) error {
 }
 
 func (u unavailableKube) Logs(context.Context, string, string, string, time.Time, int64) (io.ReadCloser, error) {
+	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
+}
+
+func (u unavailableKube) ProxyGet(context.Context, kube.ProxyRequest) (*kube.ProxyResponse, error) {
+	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
+}
+
+func (u unavailableKube) PodObject(context.Context, string, string) (*corev1.Pod, error) {
+	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
+}
+
+func (u unavailableKube) PodEvents(context.Context, string, string, int64) (*corev1.EventList, error) {
+	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
+}
+
+func (u unavailableKube) ContainerLog(context.Context, string, string, kube.LogOptions) (io.ReadCloser, error) {
 	return nil, fmt.Errorf("kubernetes client unavailable: %w", u.err)
 }
 

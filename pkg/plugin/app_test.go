@@ -69,7 +69,7 @@ func TestWebhookToStackThroughCallResource(t *testing.T) {
 	if d.Status != "done" {
 		t.Fatalf("capture %s: %s", d.Status, d.Error)
 	}
-	assertShape(t, plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", acc.ID), nil, plugintest.Viewer).Body, "detail-done.json")
+	assertShape(t, plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", acc.ID), nil, plugintest.Viewer).Body, "detail-done.json", "capture-evidence.json")
 	if d.TopThread == nil || d.TopThread.Name != jvmtest.HotThread {
 		t.Errorf("top thread %+v, want %s", d.TopThread, jvmtest.HotThread)
 	}
@@ -126,7 +126,7 @@ func TestManualCaptureOfAPodWithoutJVMFails(t *testing.T) {
 	}
 	id := plugintest.Decode[plugin.SubmitResponse](t, r).Accepted[0].ID
 	d := plugintest.WaitFinished(t, ta.app, id)
-	assertShape(t, plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", id), nil, plugintest.Viewer).Body, "detail-failed.json")
+	assertShape(t, plugintest.Call(t, ta.app, "GET", fmt.Sprintf("/captures/%d", id), nil, plugintest.Viewer).Body, "detail-failed.json", "capture-evidence.json")
 	if d.Status != "failed" || !strings.Contains(d.Error, "no JVM found") || d.Trigger != "manual" || d.RequestedBy != "admin" || d.Alert != nil {
 		t.Errorf("manual capture: status %s error %q trigger %q by %q", d.Status, d.Error, d.Trigger, d.RequestedBy)
 	}

@@ -38,6 +38,8 @@ func TestContractFixturesMatchTheAPITypes(t *testing.T) {
 		{"detail-failed.json", func() any { return &plugin.CaptureDetail{} }},
 		{"detail-skipped.json", func() any { return &plugin.CaptureDetail{} }},
 		{"detail-truncated.json", func() any { return &plugin.CaptureDetail{} }},
+		{"capture-evidence.json", func() any { return &plugin.CaptureDetail{} }},
+		{"list-evidence.json", func() any { return &plugin.ListResponse{} }},
 		{"submit.json", func() any { return &plugin.SubmitResponse{} }},
 		{"clusters.json", func() any { return &plugin.ClustersResponse{} }},
 		{"health.json", func() any { return &healthResponse{} }},
@@ -85,18 +87,22 @@ func compact(b []byte) string {
 }
 
 // assertShape fails when a real response has a path or a JSON type its contract fixture lacks.
-// null matches any type: the fixture shows the value when it is set.
-func assertShape(t *testing.T, body []byte, fixture string) {
+// null matches any type: the fixture shows the value when it is set. More fixtures add the
+// paths they show (a JVM capture's pieces of evidence are shown in capture-evidence.json).
+func assertShape(t *testing.T, body []byte, fixture string, more ...string) {
 	t.Helper()
-	var got, want any
+	var got any
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatalf("response is not JSON: %v", err)
 	}
-	if err := json.Unmarshal(contractFixture(t, fixture), &want); err != nil {
-		t.Fatal(err)
-	}
 	known := map[string][]string{}
-	shape(want, "$", known)
+	for _, f := range append([]string{fixture}, more...) {
+		var want any
+		if err := json.Unmarshal(contractFixture(t, f), &want); err != nil {
+			t.Fatal(err)
+		}
+		shape(want, "$", known)
+	}
 	seen := map[string][]string{}
 	shape(got, "$", seen)
 	var problems []string
@@ -143,8 +149,9 @@ func shape(v any, path string, out map[string][]string) {
 		}
 	case map[string]any:
 		add("object")
-		// Alert labels and values are maps keyed by the user's label names, not fields.
-		if strings.HasSuffix(path, ".labels") || strings.HasSuffix(path, ".values") {
+		// Alert labels and values are maps keyed by the user's label names, not fields; a
+		// piece's summary is its kind's own shape (contract/evidence/<kind>.json).
+		if strings.HasSuffix(path, ".labels") || strings.HasSuffix(path, ".values") || strings.HasSuffix(path, ".summary") {
 			return
 		}
 		for k, e := range x {

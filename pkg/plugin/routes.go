@@ -16,6 +16,7 @@ import (
 
 	"github.com/seed/stackcapture/pkg/alert"
 	"github.com/seed/stackcapture/pkg/capture"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/store"
 )
 
@@ -29,6 +30,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /captures", a.require("Viewer", a.handleList))
 	mux.HandleFunc("GET /captures/{id}", a.require("Viewer", a.handleGet))
 	mux.HandleFunc("GET /captures/{id}/raw", a.require("Viewer", a.handleRaw))
+	mux.HandleFunc("GET /captures/{id}/evidence/{evidenceId}/raw", a.require("Viewer", a.handleEvidenceRaw))
 	mux.HandleFunc("GET /clusters", a.require("Viewer", a.handleClusters))
 	return a.recoverPanics(mux)
 }
@@ -109,9 +111,16 @@ func (a *App) handleWebhook(w http.ResponseWriter, r *http.Request, user *backen
 	org := orgOf(r)
 	reqs := make([]clusterRequest, 0, len(targets)+len(skipped))
 	for _, t := range targets {
+		if t.Focus == "" {
+			t.Focus = a.settings.DefaultCapture
+		}
 		req := capture.Request{OrgID: org, Target: t, Trigger: store.TriggerAlert, RequestedBy: user.Login}
 		cl, reason := a.pickCluster(targetLabels(t))
-		if reason == "" {
+		switch {
+		case reason != "":
+		case t.Pod == "": // a node alert: the node's kubelet, not a workload of a namespace
+			reason = a.kubeletReason(t.Node)
+		default:
 			reason = a.namespaceReason(cl, t.Namespace)
 		}
 		req.SkipReason = reason
@@ -139,6 +148,16 @@ func (a *App) handleWebhook(w http.ResponseWriter, r *http.Request, user *backen
 	a.submit(w, r, reqs, notRecorded)
 }
 
+// kubeletReason is why a node alert is not captured, or "": reading the kubelet's profiles
+// needs the server admin's opt-in, since nodes/proxy is a powerful grant.
+func (a *App) kubeletReason(node string) string {
+	if a.rt.cfg.AllowKubeletPprof {
+		return ""
+	}
+	return fmt.Sprintf("node alert (node %s, no pod): the kubelet's CPU profile and goroutines are taken only when the server admin sets "+
+		"allow_kubelet_pprof = true in [plugin.%s] and grants get on nodes/proxy (deploy/kubernetes/kubelet-pprof.yaml), a powerful grant", node, PluginID)
+}
+
 // clusterRequest is a capture request and the cluster it goes to; nil when none fits (then
 // the request carries the reason as its SkipReason).
 type clusterRequest struct {
@@ -152,6 +171,8 @@ type captureNowRequest struct {
 	Namespace string `json:"namespace"`
 	Pod       string `json:"pod"`
 	Container string `json:"container"`
+	// Focus is "cpu", "memory" or "all"; empty takes the org's defaultCapture.
+	Focus string `json:"focus"`
 }
 
 func (a *App) handleCaptureNow(w http.ResponseWriter, r *http.Request, user *backend.User) {
@@ -163,8 +184,17 @@ func (a *App) handleCaptureNow(w http.ResponseWriter, r *http.Request, user *bac
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		http.Error(w, `body must be {"cluster": "..." (optional with one cluster), "namespace": "...", "pod": "...", "container": "..." (optional)}: `+err.Error(), http.StatusBadRequest)
+		http.Error(w, `body must be {"cluster": "..." (optional with one cluster), "namespace": "...", "pod": "...", "container": "..." (optional), "focus": "cpu|memory|all" (optional)}: `+err.Error(), http.StatusBadRequest)
 		return
+	}
+	focus := a.settings.DefaultCapture
+	if strings.TrimSpace(req.Focus) != "" {
+		f, err := evidence.ParseFocus(req.Focus)
+		if err != nil {
+			http.Error(w, fmt.Sprintf("focus %s: use one of %s, or leave it out for the app's defaultCapture", alert.QuoteBounded(req.Focus), focusNames()), http.StatusBadRequest)
+			return
+		}
+		focus = f
 	}
 	if req.Namespace == "" || req.Pod == "" {
 		http.Error(w, "namespace and pod are required", http.StatusBadRequest)
@@ -187,7 +217,7 @@ func (a *App) handleCaptureNow(w http.ResponseWriter, r *http.Request, user *bac
 	}
 	a.submit(w, r, []clusterRequest{{cluster: cl, req: capture.Request{
 		OrgID:       orgOf(r),
-		Target:      alert.Target{Namespace: req.Namespace, Pod: req.Pod, Container: req.Container},
+		Target:      alert.Target{Namespace: req.Namespace, Pod: req.Pod, Container: req.Container, Focus: focus},
 		Trigger:     store.TriggerManual,
 		RequestedBy: user.Login,
 		SkipReason:  a.namespaceReason(cl, req.Namespace),
@@ -247,7 +277,7 @@ func (a *App) recordSkips(r *http.Request, reqs []capture.Request) ([]alert.Skip
 		t := q.Target
 		records[i] = &store.Capture{OrgID: q.OrgID, Status: store.StatusSkipped, Trigger: q.Trigger, RequestedBy: q.RequestedBy,
 			Namespace: t.Namespace, Pod: t.Pod, Container: t.Container, Node: t.Node, CreatedAt: now, FinishedAt: now,
-			Error: q.SkipReason, Alert: t.Alert}
+			Error: q.SkipReason, Alert: t.Alert, Focus: t.Focus}
 		out[i] = alert.Skipped{Namespace: t.Namespace, Pod: t.Pod, Container: t.Container, Reason: q.SkipReason}
 		if t.Alert != nil {
 			out[i].AlertName = t.Alert.AlertName
@@ -438,6 +468,88 @@ func (a *App) handleRaw(w http.ResponseWriter, r *http.Request, _ *backend.User)
 		return
 	}
 	out.flush()
+}
+
+// handleEvidenceRaw streams the raw bytes of one piece of evidence as a download, inflated as
+// sent when the store compressed them. Another org's capture, or a piece of another capture,
+// answers 404 like one that never existed.
+func (a *App) handleEvidenceRaw(w http.ResponseWriter, r *http.Request, _ *backend.User) {
+	id, ok := parseID(w, r)
+	if !ok {
+		return
+	}
+	evID, err := strconv.ParseInt(r.PathValue("evidenceId"), 10, 64)
+	if err != nil || evID < 1 {
+		http.Error(w, fmt.Sprintf("evidence id %q: want a positive number", r.PathValue("evidenceId")), http.StatusBadRequest)
+		return
+	}
+	out := newFlushingWriter(w, rawFlushBytes)
+	err = a.rt.store.StreamEvidenceRaw(r.Context(), orgOf(r), id, evID, func(info store.EvidenceRawInfo, raw io.Reader) error {
+		w.Header().Set("Content-Type", downloadType(info.RawType))
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", evidenceFileName(id, info)))
+		w.WriteHeader(http.StatusOK)
+		_, err := io.Copy(out, raw)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		http.Error(w, fmt.Sprintf("evidence %d of capture %d not found (deleted by retention, or never existed)", evID, id), http.StatusNotFound)
+		return
+	case errors.Is(err, store.ErrNoRaw):
+		http.Error(w, fmt.Sprintf("evidence %d of capture %d kept no raw bytes", evID, id), http.StatusNotFound)
+		return
+	case err != nil && out.written == 0:
+		a.log.Error("stream raw evidence", "id", id, "evidence", evID, "error", err)
+		http.Error(w, "read raw evidence: "+err.Error(), http.StatusInternalServerError)
+		return
+	case err != nil:
+		// The status is sent: the download ends short, and the log says why.
+		a.log.Error("stream raw evidence", "id", id, "evidence", evID, "error", err)
+	}
+	out.flush()
+}
+
+// downloadTypes are the content types a raw download is served with; anything else a room
+// names is served as bytes, so nothing a pod returned is ever rendered by the browser.
+var downloadTypes = map[string]bool{
+	"application/octet-stream": true, "application/gzip": true, "application/x-protobuf": true,
+	"application/json": true, "text/plain": true,
+}
+
+func downloadType(t string) string {
+	base, _, _ := strings.Cut(t, ";")
+	base = strings.ToLower(strings.TrimSpace(base))
+	switch {
+	case !downloadTypes[base]:
+		return "application/octet-stream"
+	case strings.HasPrefix(base, "text/"):
+		return base + "; charset=utf-8"
+	}
+	return base
+}
+
+// evidenceFileName is capture-<id>-<container>-<rawName> with only safe file name characters.
+func evidenceFileName(id int64, info store.EvidenceRawInfo) string {
+	parts := []string{"capture", strconv.FormatInt(id, 10)}
+	if info.Container != "" {
+		parts = append(parts, info.Container)
+	}
+	name := info.RawName
+	if name == "" {
+		name = string(info.Kind) + ".raw"
+	}
+	parts = append(parts, name)
+	safe := strings.Map(func(r rune) rune {
+		if r < 128 && (r == '.' || r == '-' || r == '_' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')) {
+			return r
+		}
+		return '_'
+	}, strings.Join(parts, "-"))
+	if len(safe) > 200 {
+		safe = safe[:200]
+	}
+	return safe
 }
 
 // flushingWriter hands what is written to the client every limit bytes.

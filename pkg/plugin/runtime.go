@@ -18,7 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seed/stackcapture/pkg/capture"
+	"github.com/seed/stackcapture/pkg/evidence"
+	"github.com/seed/stackcapture/pkg/jvmheap"
 	"github.com/seed/stackcapture/pkg/metrics"
+	"github.com/seed/stackcapture/pkg/podstory"
+	"github.com/seed/stackcapture/pkg/pprof"
 	"github.com/seed/stackcapture/pkg/store"
 )
 
@@ -270,6 +274,11 @@ func (rt *runtime) manager(ctx context.Context, cl *cluster, s Settings) *captur
 		// where people look for captures and not only in Grafana's server log.
 		k = unavailableKube{err: cl.kubeErr}
 	}
+	rooms, err := evidenceRooms(rt.cfg)
+	if err != nil {
+		// Captures still take the JVM threads; the log says which evidence is missing.
+		rt.log.Error("evidence rooms", "error", err)
+	}
 	m := capture.New(capture.Config{
 		SampleWindow:   key.sampleWindow,
 		TopThreads:     key.topThreads,
@@ -281,6 +290,7 @@ func (rt *runtime) manager(ctx context.Context, cl *cluster, s Settings) *captur
 		Shared:         cl.shared,
 		Budget:         rt.budget,
 		Observer:       rt.metrics,
+		Rooms:          rooms,
 	}, k, rt.store, rt.log)
 	restoreCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -289,6 +299,20 @@ func (rt *runtime) manager(ctx context.Context, cl *cluster, s Settings) *captur
 	}
 	rt.managers[key] = m
 	return m
+}
+
+// evidenceRooms is the one list of the rooms every capture may run besides the JVM probe
+// (see pkg/evidence): a new kind of evidence is registered here and nowhere else.
+func evidenceRooms(cfg ServerConfig) ([]evidence.Room, error) {
+	heap, err := jvmheap.NewRoom(jvmheap.RoomOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("JVM heap evidence: %w", err)
+	}
+	return []evidence.Room{
+		pprof.NewRoom(pprof.RoomOptions{Kubelet: cfg.AllowKubeletPprof}),
+		heap,
+		podstory.NewRoom(podstory.Options{}),
+	}, nil
 }
 
 func (rt *runtime) close(ctx context.Context) error {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/settingspec"
 )
 
@@ -36,6 +37,9 @@ type Settings struct {
 	Labels            alert.LabelNames // which alert labels name the target
 	ClusterLabel      string           // which alert label names the cluster
 	MaxBodyBytes      int64            // webhook bodies above this answer 413
+	// DefaultCapture is the focus of captures whose alert has no capture label, and of
+	// Capture now without one.
+	DefaultCapture evidence.Focus
 	// Ignored lists keys that used to be org settings and are now the server admin's
 	// (serverKeyOf says which); they have no effect and the health check says so.
 	Ignored []string
@@ -55,6 +59,7 @@ type rawSettings struct {
 	Retention         string            `json:"retention"`
 	Labels            map[string]string `json:"labels"`
 	MaxBodyBytes      *int64            `json:"maxBodyBytes"`
+	DefaultCapture    string            `json:"defaultCapture"`
 
 	ignored []string // server keys present in jsonData
 }
@@ -202,6 +207,8 @@ func ParseSettings(jsonData []byte) (Settings, error) {
 	// The SDK's gRPC receive cap is 16 MiB: a larger body never reaches the plugin.
 	s.MaxBodyBytes = whole("maxBodyBytes", raw.MaxBodyBytes, bytes, settingspec.FormatBytes)
 
+	s.DefaultCapture = defaultFocus(spec, raw.DefaultCapture, bad)
+
 	s.Labels = alert.DefaultLabelNames()
 	for key, name := range raw.Labels {
 		name = strings.TrimSpace(name)
@@ -225,6 +232,38 @@ func ParseSettings(jsonData []byte) (Settings, error) {
 		}
 	}
 	return s, errors.Join(errs...)
+}
+
+// defaultFocus reads defaultCapture: the spec's default when absent, else one of the foci.
+func defaultFocus(spec settingspec.Spec, value string, bad func(string, ...any)) evidence.Focus {
+	st, err := spec.OrgSetting("defaultCapture")
+	if err != nil {
+		bad("defaultCapture: %v", err)
+		return evidence.FocusCPU
+	}
+	var def string
+	if err := json.Unmarshal(st.Default, &def); err != nil {
+		bad("defaultCapture: default in the spec: %v", err)
+		return evidence.FocusCPU
+	}
+	if strings.TrimSpace(value) == "" {
+		value = def
+	}
+	f, err := evidence.ParseFocus(value)
+	if err != nil {
+		bad("defaultCapture: %q is not a focus: use one of %s", value, focusNames())
+		return evidence.FocusCPU
+	}
+	return f
+}
+
+// focusNames lists the foci for messages: "cpu, memory, all".
+func focusNames() string {
+	names := make([]string, 0, len(evidence.Foci()))
+	for _, f := range evidence.Foci() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
 }
 
 // emptyJSON is a value that says nothing: null, "", or an empty list.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/evidence"
 )
 
 func fixedDataDir(dir string) dataDirFunc {
@@ -32,6 +33,7 @@ func TestParseSettingsDefaults(t *testing.T) {
 			Labels:           alert.DefaultLabelNames(),
 			ClusterLabel:     "cluster",
 			MaxBodyBytes:     1 << 20,
+			DefaultCapture:   evidence.FocusCPU,
 		}
 		if !reflect.DeepEqual(s, want) {
 			t.Errorf("defaults =\n%+v\nwant\n%+v", s, want)
@@ -43,7 +45,7 @@ func TestParseSettingsValues(t *testing.T) {
 	body := `{"clusters":["prod"],"allowedNamespaces":["shop"],"deniedNamespaces":[],
 		"sampleWindow":"500ms","topThreads":5,"cooldown":"0s","captureTimeout":"5s",
 		"maxOutputBytes":65536,"retention":"24h",
-		"labels":{"pod":"exported_pod","cluster":"k8s_cluster"},"maxBodyBytes":4096}`
+		"labels":{"pod":"exported_pod","cluster":"k8s_cluster"},"maxBodyBytes":4096,"defaultCapture":"memory"}`
 	s, err := ParseSettings([]byte(body))
 	if err != nil {
 		t.Fatalf("ParseSettings: %v", err)
@@ -56,6 +58,7 @@ func TestParseSettingsValues(t *testing.T) {
 		SampleWindow: 500 * time.Millisecond, TopThreads: 5, Cooldown: 0,
 		CaptureTimeout: 5 * time.Second, MaxOutputBytes: 65536,
 		Retention: 24 * time.Hour, Labels: labels, ClusterLabel: "k8s_cluster", MaxBodyBytes: 4096,
+		DefaultCapture: evidence.FocusMemory,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings =\n%+v\nwant\n%+v", s, want)
@@ -137,7 +140,7 @@ func TestDataDirFromExecutable(t *testing.T) {
 }
 
 func TestSettingKeys(t *testing.T) {
-	want := []string{"allowedNamespaces", "captureTimeout", "clusters", "cooldown", "deniedNamespaces",
+	want := []string{"allowedNamespaces", "captureTimeout", "clusters", "cooldown", "defaultCapture", "deniedNamespaces",
 		"labels", "maxBodyBytes", "maxOutputBytes", "retention", "sampleWindow", "topThreads"}
 	if got := SettingKeys(); !reflect.DeepEqual(got, want) {
 		t.Errorf("SettingKeys() = %v", got)

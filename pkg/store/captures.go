@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 )
 
@@ -31,11 +32,13 @@ func validateNew(c *Capture) error {
 		return fmt.Errorf("%w: nil", ErrInvalidCapture)
 	}
 	var problems []string
-	// A skipped capture may lack them: an alert without pod labels is recorded to say so.
-	if c.Namespace == "" && c.Status != StatusSkipped {
+	// A skipped capture may lack them: an alert without pod labels is recorded to say so. A
+	// node capture (the kubelet of Node) has no pod, and no namespace of its own.
+	nodeCapture := c.Pod == "" && c.Node != ""
+	if c.Namespace == "" && c.Status != StatusSkipped && !nodeCapture {
 		problems = append(problems, "namespace is empty")
 	}
-	if c.Pod == "" && c.Status != StatusSkipped {
+	if c.Pod == "" && c.Status != StatusSkipped && !nodeCapture {
 		problems = append(problems, "pod is empty")
 	}
 	if c.Trigger != TriggerAlert && c.Trigger != TriggerManual {
@@ -44,8 +47,13 @@ func validateNew(c *Capture) error {
 	if c.CreatedAt.IsZero() {
 		problems = append(problems, "created at is zero")
 	}
-	if len(c.Processes) > 0 {
-		problems = append(problems, "processes are stored by Finish or Fail, not Insert")
+	if len(c.Processes) > 0 || len(c.Evidence) > 0 {
+		problems = append(problems, "processes and evidence are stored by Finish or Fail, not Insert")
+	}
+	if c.Focus != "" {
+		if _, err := evidence.ParseFocus(string(c.Focus)); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	switch c.Status {
 	case StatusQueued:
@@ -72,8 +80,8 @@ const insertSQL = `INSERT INTO captures (
 	status, trigger, requested_by, namespace, pod, container, node,
 	created_at, started_at, finished_at, next_allowed_at, error, truncated, window_ms,
 	alertname, rule_uid, fingerprint, dashboard_uid, panel_id, alert_json,
-	org_id, cluster, owner, deadline_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	org_id, cluster, owner, deadline_at, focus
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insertArgs(c *Capture) ([]any, error) {
 	bounded, err := boundAlert(c.Alert)
@@ -94,8 +102,16 @@ func insertArgs(c *Capture) ([]any, error) {
 		c.CreatedAt.UnixMilli(), msOrNull(c.StartedAt), msOrNull(c.FinishedAt), msOrNull(c.NextAllowedAt),
 		clip(c.Error, maxStoredReason), c.Truncated, c.WindowMs,
 		alertname, ruleUID, fingerprint, dashboardUID, panelID, aj,
-		c.OrgID, c.Cluster, c.Owner, msOrNull(c.Deadline),
+		c.OrgID, c.Cluster, c.Owner, msOrNull(c.Deadline), string(focusOrDefault(c.Focus)),
 	}, nil
+}
+
+// focusOrDefault is what a capture without a focus takes: the CPU evidence, as before foci.
+func focusOrDefault(f evidence.Focus) evidence.Focus {
+	if f == "" {
+		return evidence.FocusCPU
+	}
+	return f
 }
 
 // Insert stores a new queued or skipped capture and returns its id, which it
@@ -208,15 +224,19 @@ func (s *Store) SetContainer(ctx context.Context, id int64, container string) er
 	})
 }
 
-// Finish moves a running capture to done with its processes. Raw dumps
-// (jvm.Process.Raw) are stored compressed beside it in the same transaction.
-// A process with an Error is stored like any other.
-func (s *Store) Finish(ctx context.Context, id int64, finishedAt time.Time, processes []jvm.Process, truncated bool, windowMs int64) error {
+// Finish moves a running capture to done with its processes and pieces of evidence. Raw
+// dumps (jvm.Process.Raw) and raw evidence are stored beside it in the same transaction
+// (text compressed). A process with an Error, a piece with a Failure, is stored like any other.
+func (s *Store) Finish(ctx context.Context, id int64, finishedAt time.Time, processes []jvm.Process, truncated bool, windowMs int64, pieces ...evidence.Piece) error {
 	const action = "finish"
 	if finishedAt.IsZero() {
 		return fmt.Errorf("%s capture %d: finish time is zero", action, id)
 	}
 	blobs, err := prepareProcesses(processes)
+	if err != nil {
+		return fmt.Errorf("%s capture %d: %w", action, id, err)
+	}
+	ev, err := preparePieces(pieces, blobs.top != nil)
 	if err != nil {
 		return fmt.Errorf("%s capture %d: %w", action, id, err)
 	}
@@ -228,13 +248,17 @@ func (s *Store) Finish(ctx context.Context, id int64, finishedAt time.Time, proc
 			WHERE id = ?`, finishedAt.UnixMilli(), truncated, windowMs, id); err != nil {
 			return err
 		}
-		return blobs.store(ctx, tx, id)
+		if err := blobs.store(ctx, tx, id); err != nil {
+			return err
+		}
+		return ev.store(ctx, tx, id)
 	})
 }
 
-// Fail moves a queued or running capture to failed with the reason. Processes
-// gathered before the failure, if any, are kept like Finish keeps them.
-func (s *Store) Fail(ctx context.Context, id int64, finishedAt time.Time, reason string, processes []jvm.Process) error {
+// Fail moves a queued or running capture to failed with the reason. Processes and pieces
+// gathered before the failure (the pod's story, a truncated profile), if any, are kept like
+// Finish keeps them.
+func (s *Store) Fail(ctx context.Context, id int64, finishedAt time.Time, reason string, processes []jvm.Process, pieces ...evidence.Piece) error {
 	const action = "fail"
 	if finishedAt.IsZero() {
 		return fmt.Errorf("%s capture %d: finish time is zero", action, id)
@@ -246,6 +270,10 @@ func (s *Store) Fail(ctx context.Context, id int64, finishedAt time.Time, reason
 	if err != nil {
 		return fmt.Errorf("%s capture %d: %w", action, id, err)
 	}
+	ev, err := preparePieces(pieces, blobs.top != nil)
+	if err != nil {
+		return fmt.Errorf("%s capture %d: %w", action, id, err)
+	}
 	return s.inTx(ctx, action, id, func(tx *sql.Tx) error {
 		if err := checkState(ctx, tx, id, action, StatusQueued, StatusRunning); err != nil {
 			return err
@@ -254,7 +282,10 @@ func (s *Store) Fail(ctx context.Context, id int64, finishedAt time.Time, reason
 			finishedAt.UnixMilli(), clip(reason, maxStoredReason), id); err != nil {
 			return err
 		}
-		return blobs.store(ctx, tx, id)
+		if err := blobs.store(ctx, tx, id); err != nil {
+			return err
+		}
+		return ev.store(ctx, tx, id)
 	})
 }
 
@@ -335,8 +366,13 @@ func (b processBlobs) store(ctx context.Context, tx *sql.Tx, id int64) error {
 	for _, r := range b.raws {
 		blobBytes += len(r.gz)
 	}
+	// A capture with threads holds the jvm-threads kind; pieces, stored after, list theirs too.
+	kinds := ""
+	if b.top != nil {
+		kinds = string(evidence.KindJVMThreads)
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE captures SET process_count = ?, top_thread_name = ?, top_thread_nid = ?, top_thread_cpu = ?,
-		blob_bytes = ? WHERE id = ?`, b.count, name, nid, cpu, blobBytes, id); err != nil {
+		blob_bytes = ?, evidence_kinds = ? WHERE id = ?`, b.count, name, nid, cpu, blobBytes, kinds, id); err != nil {
 		return fmt.Errorf("store top thread: %w", err)
 	}
 	for _, r := range b.raws {
@@ -354,7 +390,8 @@ func (b processBlobs) store(ctx context.Context, tx *sql.Tx, id int64) error {
 const summaryCols = `c.id, c.status, c.trigger, c.requested_by, c.namespace, c.pod, c.container, c.node,
 	c.created_at, c.started_at, c.finished_at, c.next_allowed_at, c.error, c.truncated, c.window_ms,
 	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alertname, c.dashboard_uid, c.panel_id,
-	c.org_id, c.cluster, c.owner, c.deadline_at`
+	c.org_id, c.cluster, c.owner, c.deadline_at,
+	c.focus, c.evidence_kinds, c.top_function, c.top_function_container, c.top_function_share`
 
 // captureCols are the columns scanCapture reads: the summary and the whole alert.
 const captureCols = summaryCols + `, c.alert_json`
@@ -371,10 +408,17 @@ func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 	var topNid sql.NullInt64
 	var topCPU sql.NullFloat64
 	var deadline sql.NullInt64
+	// One value for the evidence columns: one allocation per row rather than one per column.
+	var ev struct {
+		focus, kinds          string
+		topFn, topFnContainer sql.NullString
+		topFnShare            sql.NullFloat64
+	}
 	dest := []any{&c.ID, &status, &trigger, &c.RequestedBy, &c.Namespace, &c.Pod, &c.Container, &c.Node,
 		&created, &started, &finished, &nextAllowed, &c.Error, &c.Truncated, &c.WindowMs,
 		&topName, &topNid, &topCPU, &c.AlertName, &c.DashboardUID, &c.PanelID,
-		&c.OrgID, &c.Cluster, &c.Owner, &deadline}
+		&c.OrgID, &c.Cluster, &c.Owner, &deadline,
+		&ev.focus, &ev.kinds, &ev.topFn, &ev.topFnContainer, &ev.topFnShare}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return Capture{}, err
 	}
@@ -384,6 +428,11 @@ func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 	c.Deadline = fromMs(deadline)
 	if topName.Valid {
 		c.TopThread = &jvm.Thread{Name: topName.String, NativeID: int(topNid.Int64), CPUPercent: topCPU.Float64}
+	}
+	c.Focus = focusOrDefault(evidence.Focus(ev.focus))
+	c.EvidenceKinds = splitKinds(ev.kinds)
+	if ev.topFn.Valid {
+		c.TopFunction = &TopFunction{Name: ev.topFn.String, Container: ev.topFnContainer.String, Share: ev.topFnShare.Float64}
 	}
 	return c, nil
 }
@@ -421,9 +470,10 @@ func (s *Store) GetInOrg(ctx context.Context, org, id int64) (*Capture, error) {
 
 func (s *Store) get(ctx context.Context, org, id int64) (*Capture, error) {
 	var procGz []byte
-	row := s.read.QueryRowContext(ctx, `SELECT `+captureCols+`, p.processes_gz
+	var pieces int
+	row := s.read.QueryRowContext(ctx, `SELECT `+captureCols+`, c.evidence_count, p.processes_gz
 		FROM captures c LEFT JOIN capture_processes p ON p.capture_id = c.id WHERE c.id = ? AND (? = 0 OR c.org_id = ?)`, id, org, org)
-	c, err := scanCapture(row, &procGz)
+	c, err := scanCapture(row, &pieces, &procGz)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("get capture %d: %w", id, ErrNotFound)
 	}
@@ -439,6 +489,12 @@ func (s *Store) get(ctx context.Context, org, id int64) (*Capture, error) {
 		if top := topThread(ps); top != nil {
 			t := *top
 			c.TopThread = &t
+		}
+	}
+	// Most captures have no pieces (all of them before evidence): no second read for those.
+	if pieces > 0 {
+		if c.Evidence, err = readEvidence(ctx, s.read, id); err != nil {
+			return nil, fmt.Errorf("get capture %d: %w", id, err)
 		}
 	}
 	return &c, nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 )
 
@@ -48,6 +49,7 @@ func TestLifecycleRoundTrip(t *testing.T) {
 	want.Processes = withoutRaw(procs)
 	top := procs[1].Threads[0] // GC Thread#0 at 120.25% beats hot-spinner at 99.5%
 	want.TopThread = &top
+	want.EvidenceKinds = []evidence.Kind{evidence.KindJVMThreads} // a capture with threads holds that kind
 	if d := diffCaptures(want, mustGet(t, s, id)); d != "" {
 		t.Fatalf("done capture: %s", d)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 	"github.com/seed/stackcapture/pkg/sharedfixtures"
 )
@@ -139,6 +140,9 @@ func diffCaptures(want, got *Capture) string {
 	if w.Alert != nil && w.AlertName == "" && w.DashboardUID == "" && w.PanelID == 0 {
 		// The alert's own columns, as stored with it.
 		w.AlertName, w.DashboardUID, w.PanelID = w.Alert.AlertName, w.Alert.DashboardUID, w.Alert.PanelID
+	}
+	if w.Focus == "" {
+		w.Focus = evidence.FocusCPU // what a capture without a focus is stored with
 	}
 	wv, gv := reflect.ValueOf(w), reflect.ValueOf(*got)
 	for i := 0; i < wv.NumField(); i++ {

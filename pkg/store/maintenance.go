@@ -139,6 +139,9 @@ func (s *Store) PruneOrg(ctx context.Context, org int64, now time.Time, maxAge t
 	return deleted, nil
 }
 
+// cooldownPod is the Pod of a capture's cooldown Key: "node/<node>" for a node capture.
+const cooldownPod = `CASE WHEN pod = '' AND node != '' THEN 'node/' || node ELSE pod END`
+
 // Key names one container of one cluster for the cooldown.
 type Key struct {
 	Cluster, Namespace, Pod, Container string
@@ -151,10 +154,11 @@ type Key struct {
 func (s *Store) LastCaptureTimes(ctx context.Context, since time.Time) (map[Key]time.Time, error) {
 	// A capture the plugin cut short (stopped, restarted, never started) does not count: the
 	// next alert must not wait out a cooldown for an attempt that never completed.
-	rows, err := s.read.QueryContext(ctx, `SELECT cluster, namespace, pod, container, MAX(created_at) FROM captures
+	// A node capture (no pod) cools down per node: its key's Pod is "node/<node>".
+	rows, err := s.read.QueryContext(ctx, `SELECT cluster, namespace, `+cooldownPod+`, container, MAX(created_at) FROM captures
 		WHERE created_at >= ? AND status != 'skipped'
 		AND NOT (status = 'failed' AND (started_at IS NULL OR error = ? OR error LIKE ?))
-		GROUP BY cluster, namespace, pod, container`, since.UnixMilli(), ReasonRestarted, ReasonStoppedPrefix+"%")
+		GROUP BY cluster, namespace, `+cooldownPod+`, container`, since.UnixMilli(), ReasonRestarted, ReasonStoppedPrefix+"%")
 	if err != nil {
 		return nil, fmt.Errorf("last capture times: %w", err)
 	}

@@ -288,6 +288,9 @@ func TestLastCaptureTimes(t *testing.T) {
 	add("a", "side", 2*time.Minute, false)
 	add("b", "app", -2*time.Hour, false)
 	add("c", "app", 4*time.Minute, true)
+	node := newQueued("", "", base.Add(6*time.Minute)) // a node alert's capture: the kubelet of worker-1
+	node.Node = "worker-1"
+	mustInsert(t, s, node)
 
 	got, err := s.LastCaptureTimes(ctx, base)
 	if err != nil {
@@ -296,6 +299,7 @@ func TestLastCaptureTimes(t *testing.T) {
 	want := map[Key]time.Time{
 		{Namespace: "ns", Pod: "a", Container: "app"}:  base.Add(3 * time.Minute),
 		{Namespace: "ns", Pod: "a", Container: "side"}: base.Add(2 * time.Minute),
+		{Pod: "node/worker-1"}:                         base.Add(6 * time.Minute), // per node, as the capture cools it down
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)

@@ -128,11 +128,47 @@ func (s *Store) Close() error {
 // version i+1 (PRAGMA user_version). Never edit a released migration: append a
 // new one and raise SchemaVersion.
 func migrations() []string {
-	return []string{schemaV1, schemaV2}
+	return []string{schemaV1, schemaV2, schemaV3}
 }
 
 // SchemaVersion is the schema version this package writes: len(migrations()).
-const SchemaVersion = 2
+const SchemaVersion = 3
+
+// schemaV3 gives captures kinds of evidence besides the JVM threads (see pkg/evidence): one
+// evidence row per piece, and on the capture what lists show of them without reading a
+// piece: the focus the alert asked for, the kinds it holds and its hottest Go function.
+// Captures from before it were all CPU captures of JVM threads: their focus reads "cpu" and
+// those with a thread list jvm-threads as their kind.
+const schemaV3 = `
+ALTER TABLE captures ADD COLUMN focus          TEXT NOT NULL DEFAULT 'cpu'; -- evidence.Focus the capture took
+ALTER TABLE captures ADD COLUMN evidence_kinds TEXT NOT NULL DEFAULT '';    -- comma list of the kinds it holds, for lists
+ALTER TABLE captures ADD COLUMN top_function           TEXT; -- hottest Go function (go-cpu), like top_thread_*
+ALTER TABLE captures ADD COLUMN top_function_container TEXT;
+ALTER TABLE captures ADD COLUMN top_function_share     REAL; -- flat CPU share of the window, 1 = one core
+ALTER TABLE captures ADD COLUMN evidence_count INTEGER NOT NULL DEFAULT 0; -- rows in evidence: Get skips the read when 0
+UPDATE captures SET evidence_kinds = 'jvm-threads' WHERE top_thread_name IS NOT NULL;
+CREATE TABLE evidence (
+	id              INTEGER PRIMARY KEY AUTOINCREMENT, -- served in raw URLs: never reused
+	capture_id      INTEGER NOT NULL REFERENCES captures (id) ON DELETE CASCADE,
+	seq             INTEGER NOT NULL,           -- position among the capture's pieces
+	kind            TEXT    NOT NULL,
+	container       TEXT    NOT NULL DEFAULT '',
+	source          TEXT    NOT NULL DEFAULT '',
+	path            TEXT    NOT NULL DEFAULT '',
+	started_at      INTEGER,                    -- unix ms
+	took_ms         INTEGER NOT NULL DEFAULT 0,
+	truncated       INTEGER NOT NULL DEFAULT 0,
+	failure_reason  TEXT,                       -- NULL: taken
+	failure_message TEXT,
+	summary         TEXT,                       -- the kind's summary JSON
+	raw             BLOB,                       -- NULL: no raw evidence kept
+	raw_gz          INTEGER NOT NULL DEFAULT 0, -- 1: raw is gzipped here and inflated on read
+	raw_name        TEXT    NOT NULL DEFAULT '',
+	raw_type        TEXT    NOT NULL DEFAULT '',
+	raw_bytes       INTEGER NOT NULL DEFAULT 0  -- length of the raw evidence as downloaded
+);
+CREATE INDEX evidence_capture ON evidence (capture_id, seq);
+`
 
 // schemaV2 keeps organisations apart and captures from getting stuck. Rows written before it
 // belong to org 1 (Grafana's Main Org, the only org of most installs); they have no owner and

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/alert"
+	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/jvm"
 )
 
@@ -75,6 +76,34 @@ type Capture struct {
 	Processes    []jvm.Process
 	// TopThread is the busiest thread of all processes; filled by List and Get.
 	TopThread *jvm.Thread
+	// Focus is what the alert asked the capture to look at; empty is stored as cpu, and
+	// captures from before foci read cpu.
+	Focus evidence.Focus
+	// EvidenceKinds are the kinds the capture holds something of (jvm-threads when it has
+	// threads, then each piece's kind once, a failed piece only when it kept a summary), in
+	// the order taken; filled by List and Get from a column of their own.
+	EvidenceKinds []evidence.Kind
+	// TopFunction is the hottest Go function of the capture's CPU profiles; filled by List and Get.
+	TopFunction *TopFunction
+	// Evidence are the pieces of evidence besides the JVM threads, without their raw bytes
+	// (see StreamEvidenceRaw); filled by Get only.
+	Evidence []Evidence
+}
+
+// TopFunction is the function with the most flat CPU over the window of a capture's go-cpu
+// pieces: what TopThread is for JVMs.
+type TopFunction struct {
+	Name      string
+	Container string
+	Share     float64 // flat CPU over the window, 1 = one core
+}
+
+// Evidence is one stored piece of evidence of a capture. Piece.Raw is nil on reads.
+type Evidence struct {
+	ID int64
+	evidence.Piece
+	// RawBytes is the length of the raw evidence as downloaded; 0 when none was kept.
+	RawBytes int64
 }
 
 // Filter selects captures for List. Zero values match everything.
