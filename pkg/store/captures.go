@@ -220,12 +220,16 @@ func (s *Store) Finish(ctx context.Context, id int64, finishedAt time.Time, proc
 	if err != nil {
 		return fmt.Errorf("%s capture %d: %w", action, id, err)
 	}
+	frames := framesOf(processes, nil)
 	return s.inTx(ctx, action, id, func(tx *sql.Tx) error {
 		if err := checkState(ctx, tx, id, action, StatusRunning); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE captures SET status = 'done', finished_at = ?, truncated = ?, window_ms = ?
 			WHERE id = ?`, finishedAt.UnixMilli(), truncated, windowMs, id); err != nil {
+			return err
+		}
+		if err := writeFrames(ctx, tx, id, frames); err != nil {
 			return err
 		}
 		return blobs.store(ctx, tx, id)
@@ -354,7 +358,8 @@ func (b processBlobs) store(ctx context.Context, tx *sql.Tx, id int64) error {
 const summaryCols = `c.id, c.status, c.trigger, c.requested_by, c.namespace, c.pod, c.container, c.node,
 	c.created_at, c.started_at, c.finished_at, c.next_allowed_at, c.error, c.truncated, c.window_ms,
 	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alertname, c.dashboard_uid, c.panel_id,
-	c.org_id, c.cluster, c.owner, c.deadline_at`
+	c.org_id, c.cluster, c.owner, c.deadline_at,
+	c.workload_kind, c.workload_name`
 
 // captureCols are the columns scanCapture reads: the summary and the whole alert.
 const captureCols = summaryCols + `, c.alert_json`
@@ -374,7 +379,8 @@ func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 	dest := []any{&c.ID, &status, &trigger, &c.RequestedBy, &c.Namespace, &c.Pod, &c.Container, &c.Node,
 		&created, &started, &finished, &nextAllowed, &c.Error, &c.Truncated, &c.WindowMs,
 		&topName, &topNid, &topCPU, &c.AlertName, &c.DashboardUID, &c.PanelID,
-		&c.OrgID, &c.Cluster, &c.Owner, &deadline}
+		&c.OrgID, &c.Cluster, &c.Owner, &deadline,
+		&c.Workload.Kind, &c.Workload.Name}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return Capture{}, err
 	}

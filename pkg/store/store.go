@@ -128,11 +128,15 @@ func (s *Store) Close() error {
 // version i+1 (PRAGMA user_version). Never edit a released migration: append a
 // new one and raise SchemaVersion.
 func migrations() []string {
-	return []string{schemaV1, schemaV2}
+	return []string{schemaV1, schemaV2, schemaV3, schemaV4}
 }
 
 // SchemaVersion is the schema version this package writes: len(migrations()).
-const SchemaVersion = 2
+const SchemaVersion = 4
+
+// schemaV3 is the evidence table (h1-core's, landing separately); until it lands this branch
+// keeps its number so that schemaV4 (workload.go) is numbered as it will ship.
+const schemaV3 = `SELECT 1;`
 
 // schemaV2 keeps organisations apart and captures from getting stuck. Rows written before it
 // belong to org 1 (Grafana's Main Org, the only org of most installs); they have no owner and

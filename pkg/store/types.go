@@ -75,6 +75,8 @@ type Capture struct {
 	Processes    []jvm.Process
 	// TopThread is the busiest thread of all processes; filled by List and Get.
 	TopThread *jvm.Thread
+	// Workload is what runs the pod (SetWorkload); zero when unknown.
+	Workload Workload
 }
 
 // Filter selects captures for List. Zero values match everything.
