@@ -10,7 +10,7 @@ import (
 
 // schemaV4 keeps what runs a pod (its workload) on each capture and the frames each capture
 // found hottest, so that captures of one workload can be read across pods and rollouts.
-// Captures from before it have no workload (”) and no frames: they are in no workload's
+// Captures from before it have an empty workload and no frames: they are in no workload's
 // history.
 const schemaV4 = `
 ALTER TABLE captures ADD COLUMN workload_kind TEXT NOT NULL DEFAULT ''; -- Deployment, StatefulSet, …, Pod; '' unknown
