@@ -61,6 +61,8 @@ type CaptureSummary struct {
 	DashboardUID  string     `json:"dashboardUid"`
 	PanelID       int64      `json:"panelId"`
 	TopThread     *TopThread `json:"topThread"`
+	// Workload is what runs the pod (Deployment shop); omitted when unknown.
+	Workload *Workload `json:"workload,omitempty"`
 }
 
 // CaptureDetail answers GET /captures/{id}.
@@ -100,6 +102,7 @@ func summaryOf(c *store.Capture) CaptureSummary {
 		AlertName:    c.AlertName,
 		DashboardUID: c.DashboardUID,
 		PanelID:      c.PanelID,
+		Workload:     workloadOf(c),
 	}
 	if c.TopThread != nil {
 		s.TopThread = &TopThread{Name: c.TopThread.Name, NativeID: c.TopThread.NativeID, CPUPercent: c.TopThread.CPUPercent}
