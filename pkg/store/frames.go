@@ -13,11 +13,12 @@ import (
 	"github.com/seed/stackcapture/pkg/pprof"
 )
 
-// CaptureFrame is one of the frames a capture found hottest: for a JVM, a busy thread's top
-// application frame; for Go, a function of the CPU profile by its own time.
+// CaptureFrame is one of the frames a capture found hottest: for a JVM, the top application
+// frame of busy threads (the threads that share it summed); for Go, a function of the CPU
+// profile by its own time.
 type CaptureFrame struct {
 	Frame  string
-	Thread string   // the JVM thread; empty for Go
+	Thread string   // the JVM thread (the busiest, when several share the frame); empty for Go
 	Share  *float64 // CPU over the window, 1.0 = one core; nil when not measured
 	Rank   int      // 0 is the hottest
 }
@@ -78,6 +79,7 @@ func framesOf(processes []jvm.Process, pieces []evidence.Piece) []CaptureFrame {
 			n++
 		}
 	}
+	out = mergeFrames(out)
 	// Hottest first; unmeasured after measured, in the order found.
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i].Share, out[j].Share
@@ -93,6 +95,35 @@ func framesOf(processes []jvm.Process, pieces []evidence.Piece) []CaptureFrame {
 	}
 	for i := range out {
 		out[i].Rank = i
+	}
+	return out
+}
+
+// mergeFrames makes one frame of the threads that share it, as a capture stores it: their
+// shares summed (nil when none was measured), named by the busiest of them. Queries across
+// captures then read each frame of a capture once.
+func mergeFrames(fs []CaptureFrame) []CaptureFrame {
+	out := make([]CaptureFrame, 0, len(fs))
+	at := make(map[string]int, len(fs))
+	for _, f := range fs {
+		i, ok := at[f.Frame]
+		if !ok {
+			at[f.Frame] = len(out)
+			out = append(out, f)
+			continue
+		}
+		m := &out[i]
+		switch {
+		case f.Share == nil:
+		case m.Share == nil:
+			m.Share, m.Thread = f.Share, f.Thread
+		default:
+			sum := *m.Share + *f.Share
+			if *f.Share > *m.Share {
+				m.Thread = f.Thread
+			}
+			m.Share = &sum
+		}
 	}
 	return out
 }

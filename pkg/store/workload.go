@@ -151,27 +151,20 @@ func (s *Store) HotFramesOf(ctx context.Context, k WorkloadKey, from, to time.Ti
 	args := []any{k.OrgID, k.Cluster, k.Namespace, k.Kind, k.Name, from.UnixMilli(), to.UnixMilli()}
 	const inWorkload = `org_id = ? AND cluster = ? AND namespace = ? AND workload_kind = ? AND workload_name = ?
 		AND status = 'done' AND created_at BETWEEN ? AND ?`
+	const inWorkloadC = `c.org_id = ? AND c.cluster = ? AND c.namespace = ? AND c.workload_kind = ? AND c.workload_name = ?
+		AND c.status = 'done' AND c.created_at BETWEEN ? AND ?`
 	var out HotFrames
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM captures WHERE `+inWorkload, args...).Scan(&out.Captures); err != nil {
 		return HotFrames{}, fmt.Errorf("hot frames: count captures: %w", err)
 	}
-	// per: one row per frame and capture (a frame on several threads of a capture sums their
-	// shares). SQLite takes a bare column of a max() aggregate from the row holding the max:
-	// last.capture_id is the capture last seen.
-	rows, err := tx.QueryContext(ctx, `WITH cs AS MATERIALIZED (
-			SELECT id, created_at FROM captures WHERE `+inWorkload+`
-		), per AS MATERIALIZED (
-			SELECT f.frame, f.capture_id, cs.created_at, SUM(f.share) AS share
-			FROM cs JOIN capture_frames f ON f.capture_id = cs.id
-			GROUP BY f.frame, f.capture_id
-		), agg AS (
-			SELECT frame, COUNT(*) AS n, AVG(share) AS share, MIN(created_at) AS first_at FROM per GROUP BY frame
-		), last AS (
-			SELECT frame, MAX(created_at) AS last_at, capture_id FROM per GROUP BY frame
-		)
-		SELECT agg.frame, agg.n, agg.share, agg.first_at, last.last_at, last.capture_id
-		FROM agg JOIN last ON last.frame = agg.frame
-		ORDER BY agg.n DESC, agg.share DESC, agg.frame
+	// A capture stores each frame once (mergeFrames): one pass over the workload's captures
+	// and their frames counts and averages. When it was last seen is a max(); which capture
+	// that was is looked up for the frames returned only.
+	rows, err := tx.QueryContext(ctx, `SELECT f.frame, COUNT(*) AS n, AVG(f.share) AS share, MIN(c.created_at), MAX(c.created_at)
+		FROM captures c JOIN capture_frames f ON f.capture_id = c.id
+		WHERE `+inWorkloadC+`
+		GROUP BY f.frame
+		ORDER BY n DESC, share DESC, f.frame
 		LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return HotFrames{}, fmt.Errorf("hot frames: %w", err)
@@ -182,7 +175,7 @@ func (s *Store) HotFramesOf(ctx context.Context, k WorkloadKey, from, to time.Ti
 		var f HotFrame
 		var share sql.NullFloat64
 		var first, last int64
-		if err := rows.Scan(&f.Frame, &f.Captures, &share, &first, &last, &f.LastCaptureID); err != nil {
+		if err := rows.Scan(&f.Frame, &f.Captures, &share, &first, &last); err != nil {
 			return HotFrames{}, fmt.Errorf("hot frames: %w", err)
 		}
 		if share.Valid {
@@ -193,6 +186,18 @@ func (s *Store) HotFramesOf(ctx context.Context, k WorkloadKey, from, to time.Ti
 	}
 	if err := rows.Err(); err != nil {
 		return HotFrames{}, fmt.Errorf("hot frames: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return HotFrames{}, fmt.Errorf("hot frames: %w", err)
+	}
+	for i := range out.Frames {
+		f := &out.Frames[i]
+		err := tx.QueryRowContext(ctx, `SELECT c.id FROM captures c JOIN capture_frames f ON f.capture_id = c.id AND f.frame = ?
+			WHERE `+inWorkloadC+` AND c.created_at = ? ORDER BY c.id DESC LIMIT 1`,
+			append(append([]any{f.Frame}, args...), f.LastSeen.UnixMilli())...).Scan(&f.LastCaptureID)
+		if err != nil {
+			return HotFrames{}, fmt.Errorf("hot frames: last capture of %q: %w", f.Frame, err)
+		}
 	}
 	return out, nil
 }

@@ -456,3 +456,24 @@ func TestMigrationToWorkloadsKeepsOldCaptures(t *testing.T) {
 		t.Errorf("frames of a pruned capture: %d, %v", left, err)
 	}
 }
+
+// Threads in the same frame make one frame of the capture: shares summed, named by the
+// busiest thread; a thread that was not measured adds no share.
+func TestFramesOfMergesThreadsInOneFrame(t *testing.T) {
+	got := framesOf(process(
+		hotThread("pool-1-thread-1", "com.acme.Render.page", 30),
+		hotThread("pool-1-thread-2", "com.acme.Render.page", 45),
+		hotThread("pool-1-thread-3", "com.acme.Render.page", 20),
+		hotThread("other", "com.acme.Other.run", 70),
+	), nil)
+	if len(got) != 2 || got[0].Frame != "com.acme.Render.page" || got[0].Thread != "pool-1-thread-2" || got[0].Share == nil ||
+		*got[0].Share < 0.949 || *got[0].Share > 0.951 || got[1].Frame != "com.acme.Other.run" || got[1].Rank != 1 {
+		t.Errorf("frames %+v, want Render.page (0.95 on pool-1-thread-2) then Other.run", got)
+	}
+	unmeasured := framesOf([]jvm.Process{{PID: 1, Threads: []jvm.Thread{
+		hotThread("a", "com.acme.A.run", 0), hotThread("b", "com.acme.A.run", 0),
+	}}}, nil)
+	if len(unmeasured) != 1 || unmeasured[0].Share != nil || unmeasured[0].Thread != "a" {
+		t.Errorf("a dump without a sample: %+v, want one frame without a share", unmeasured)
+	}
+}
