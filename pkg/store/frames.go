@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -155,7 +156,7 @@ func (s *Store) FramesInOrg(ctx context.Context, org, id int64) (*Capture, []Cap
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 	c, err := scanSummary(tx.QueryRowContext(ctx, `SELECT `+summaryCols+` FROM captures c WHERE c.id = ? AND c.org_id = ?`, id, org))
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("frames of capture %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
