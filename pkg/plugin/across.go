@@ -180,7 +180,7 @@ func (a *App) handleHotFrames(w http.ResponseWriter, r *http.Request, _ *backend
 	}
 	resp := HotFramesResponse{
 		Workload: WorkloadKey{Cluster: k.Cluster, Namespace: k.Namespace, Kind: k.Kind, Name: k.Name},
-		Captures: hot.Captures, From: rfc3339(from), To: rfc3339(to),
+		Captures: hot.Captures, From: rfc3339(hot.From), To: rfc3339(to),
 		Frames: make([]HotFrame, 0, len(hot.Frames)),
 	}
 	for _, f := range hot.Frames {

@@ -117,7 +117,10 @@ type HotFrame struct {
 
 // HotFrames is what HotFramesOf answers.
 type HotFrames struct {
-	Captures int // done captures of the workload in the range, with frames or not
+	// From is where the captures counted begin: the range's start, or the oldest capture
+	// counted when the range holds more than HotFramesOf counts.
+	From     time.Time
+	Captures int // done captures of the workload counted, with frames or not
 	Frames   []HotFrame
 }
 
@@ -128,8 +131,18 @@ const (
 )
 
 // HotFramesOf ranks the frames of a workload's done captures created in [from, to]: first
-// those found in the most captures, then by mean share, then by name.
+// those found in the most captures, then by mean share, then by name. It counts the newest
+// maxHotFrameCaptures captures of the range at most; HotFrames.From says where they begin.
 func (s *Store) HotFramesOf(ctx context.Context, k WorkloadKey, from, to time.Time, limit int) (HotFrames, error) {
+	return s.hotFramesOf(ctx, k, from, to, limit, maxHotFrameCaptures)
+}
+
+// maxHotFrameCaptures bounds the work of one hot-frames call: a workload captured every few
+// minutes for a week has thousands of captures, and the frames that keep coming back show in
+// its latest thousand as well.
+const maxHotFrameCaptures = 1000
+
+func (s *Store) hotFramesOf(ctx context.Context, k WorkloadKey, from, to time.Time, limit, maxCaptures int) (HotFrames, error) {
 	if err := k.validate(); err != nil {
 		return HotFrames{}, fmt.Errorf("hot frames: %w", err)
 	}
@@ -153,19 +166,47 @@ func (s *Store) HotFramesOf(ctx context.Context, k WorkloadKey, from, to time.Ti
 		AND status = 'done' AND created_at BETWEEN ? AND ?`
 	const inWorkloadC = `c.org_id = ? AND c.cluster = ? AND c.namespace = ? AND c.workload_kind = ? AND c.workload_name = ?
 		AND c.status = 'done' AND c.created_at BETWEEN ? AND ?`
-	var out HotFrames
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM captures WHERE `+inWorkload, args...).Scan(&out.Captures); err != nil {
+	out := HotFrames{From: from.UTC()}
+	// The oldest capture counted, and whether any older one is left out: walking the index
+	// backwards from the newest.
+	oldestAt, oldestID, capped := from.UnixMilli(), int64(0), false
+	edge, err := tx.QueryContext(ctx, `SELECT created_at, id FROM captures WHERE `+inWorkload+`
+		ORDER BY created_at DESC, id DESC LIMIT 2 OFFSET ?`, append(args, maxCaptures-1)...)
+	if err != nil {
 		return HotFrames{}, fmt.Errorf("hot frames: count captures: %w", err)
+	}
+	for n := 0; edge.Next(); n++ {
+		var at, id int64
+		if err := edge.Scan(&at, &id); err != nil {
+			_ = edge.Close()
+			return HotFrames{}, fmt.Errorf("hot frames: count captures: %w", err)
+		}
+		if n == 0 {
+			oldestAt, oldestID = at, id
+		} else {
+			capped = true
+		}
+	}
+	if err := errors.Join(edge.Err(), edge.Close()); err != nil {
+		return HotFrames{}, fmt.Errorf("hot frames: count captures: %w", err)
+	}
+	if capped {
+		out.Captures, out.From = maxCaptures, time.UnixMilli(oldestAt).UTC()
+	} else {
+		oldestAt, oldestID = from.UnixMilli(), 0
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM captures WHERE `+inWorkload, args...).Scan(&out.Captures); err != nil {
+			return HotFrames{}, fmt.Errorf("hot frames: count captures: %w", err)
+		}
 	}
 	// A capture stores each frame once (mergeFrames): one pass over the workload's captures
 	// and their frames counts and averages. When it was last seen is a max(); which capture
 	// that was is looked up for the frames returned only.
 	rows, err := tx.QueryContext(ctx, `SELECT f.frame, COUNT(*) AS n, AVG(f.share) AS share, MIN(c.created_at), MAX(c.created_at)
 		FROM captures c JOIN capture_frames f ON f.capture_id = c.id
-		WHERE `+inWorkloadC+`
+		WHERE `+inWorkloadC+` AND (c.created_at, c.id) >= (?, ?)
 		GROUP BY f.frame
 		ORDER BY n DESC, share DESC, f.frame
-		LIMIT ?`, append(args, limit)...)
+		LIMIT ?`, append(args, oldestAt, oldestID, limit)...)
 	if err != nil {
 		return HotFrames{}, fmt.Errorf("hot frames: %w", err)
 	}
@@ -190,12 +231,18 @@ func (s *Store) HotFramesOf(ctx context.Context, k WorkloadKey, from, to time.Ti
 	if err := rows.Close(); err != nil {
 		return HotFrames{}, fmt.Errorf("hot frames: %w", err)
 	}
+	if len(out.Frames) == 0 {
+		return out, nil
+	}
+	last, err := tx.PrepareContext(ctx, `SELECT c.id FROM captures c JOIN capture_frames f ON f.capture_id = c.id AND f.frame = ?
+		WHERE `+inWorkloadC+` AND c.created_at = ? ORDER BY c.id DESC LIMIT 1`)
+	if err != nil {
+		return HotFrames{}, fmt.Errorf("hot frames: %w", err)
+	}
+	defer func() { _ = last.Close() }() // read-only: nothing to report
 	for i := range out.Frames {
 		f := &out.Frames[i]
-		err := tx.QueryRowContext(ctx, `SELECT c.id FROM captures c JOIN capture_frames f ON f.capture_id = c.id AND f.frame = ?
-			WHERE `+inWorkloadC+` AND c.created_at = ? ORDER BY c.id DESC LIMIT 1`,
-			append(append([]any{f.Frame}, args...), f.LastSeen.UnixMilli())...).Scan(&f.LastCaptureID)
-		if err != nil {
+		if err := last.QueryRowContext(ctx, append(append([]any{f.Frame}, args...), f.LastSeen.UnixMilli())...).Scan(&f.LastCaptureID); err != nil {
 			return HotFrames{}, fmt.Errorf("hot frames: last capture of %q: %w", f.Frame, err)
 		}
 	}

@@ -259,6 +259,20 @@ func TestHotFramesRankByCapturesThenShare(t *testing.T) {
 		t.Errorf("2 captures each: rebuild (1.85 cores) must rank above spinHot (0.66), got %+v", narrow.Frames)
 	}
 
+	// A range of more captures than are counted: the newest are, and From says since when.
+	newest, err := s.hotFramesOf(ctx, api.key(), base.Add(-time.Hour), base.Add(24*time.Hour), 0, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newest.Captures != 4 || !newest.From.Equal(base.Add(6*time.Hour)) || len(newest.Frames) != 2 ||
+		newest.Frames[0].Frame != "com.acme.Cache.rebuild" || newest.Frames[0].Captures != 2 || newest.Frames[1].Captures != 1 {
+		t.Errorf("the 4 newest: %+v, want captures 6..9 from %s: rebuild in 2, spinHot in 1", newest, base.Add(6*time.Hour))
+	}
+	exact, err := s.hotFramesOf(ctx, api.key(), base.Add(-time.Hour), base.Add(24*time.Hour), 0, 10)
+	if err != nil || exact.Captures != 10 || !exact.From.Equal(base.Add(-time.Hour)) || exact.Frames[0].Captures != 7 {
+		t.Errorf("as many as counted: %+v, %v; want all 10 from the range's start", exact, err)
+	}
+
 	for _, bad := range []struct {
 		name  string
 		key   WorkloadKey
