@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -105,6 +106,8 @@ func timed(b *testing.B, call func(ctx context.Context, i int) error) {
 	ctx := benchCtx(b)
 	var took []time.Duration
 	i := 0
+	var r0, r1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 	for b.Loop() {
 		t0 := time.Now()
 		if err := call(ctx, i); err != nil {
@@ -113,6 +116,11 @@ func timed(b *testing.B, call func(ctx context.Context, i int) error) {
 		took = append(took, time.Since(t0))
 		i++
 	}
+	// CPU per call says what a call costs whatever else the machine runs; the percentiles of
+	// wall time say what a caller waits on this one.
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+	cpu := time.Duration(r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano())
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(max(i, 1)), "cpu-ms/op")
 	percentiles(b, took)
 }
 
