@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -489,5 +490,35 @@ func TestFramesOfMergesThreadsInOneFrame(t *testing.T) {
 	}}}, nil)
 	if len(unmeasured) != 1 || unmeasured[0].Share != nil || unmeasured[0].Thread != "a" {
 		t.Errorf("a dump without a sample: %+v, want one frame without a share", unmeasured)
+	}
+}
+
+// The go-cpu piece as a room collected it (contract/evidence/go-cpu.json, written by pkg/pprof
+// from a real Go program) gives its top functions as the capture's frames.
+func TestFramesOfTheContractGoCPUPiece(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "contract", "evidence", "go-cpu.json"))
+	if err != nil {
+		t.Fatalf("contract go-cpu piece: %v", err)
+	}
+	var served struct {
+		Kind    string          `json:"kind"`
+		Summary json.RawMessage `json:"summary"`
+	}
+	if err := json.Unmarshal(raw, &served); err != nil {
+		t.Fatal(err)
+	}
+	var sum pprof.CPUSummary
+	if err := json.Unmarshal(served.Summary, &sum); err != nil || len(sum.TopFlat) == 0 {
+		t.Fatalf("summary: %v, %d functions", err, len(sum.TopFlat))
+	}
+	frames := framesOf(nil, []evidence.Piece{{Kind: evidence.Kind(served.Kind), Container: "app", Summary: served.Summary}})
+	if len(frames) == 0 || frames[0].Frame != sum.TopFlat[0].Function || frames[0].Thread != "" ||
+		frames[0].Share == nil || *frames[0].Share != sum.TopFlat[0].FlatShare {
+		t.Fatalf("frames %+v, want %s (%.3f) first", frames, sum.TopFlat[0].Function, sum.TopFlat[0].FlatShare)
+	}
+	for i := 1; i < len(frames); i++ {
+		if frames[i].Share == nil || *frames[i].Share > *frames[i-1].Share || frames[i].Rank != i {
+			t.Errorf("frame %d %+v is not ranked after %+v", i, frames[i], frames[i-1])
+		}
 	}
 }
