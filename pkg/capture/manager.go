@@ -30,6 +30,7 @@ type Store interface {
 	InsertBatch(ctx context.Context, cs []*store.Capture) ([]int64, error)
 	MarkRunning(ctx context.Context, id int64, startedAt time.Time, container, node string) error
 	SetContainer(ctx context.Context, id int64, container string) error
+	SetWorkload(ctx context.Context, id int64, w store.Workload) error
 	Finish(ctx context.Context, id int64, finishedAt time.Time, processes []jvm.Process, truncated bool, windowMs int64, pieces ...evidence.Piece) error
 	Fail(ctx context.Context, id int64, finishedAt time.Time, reason string, processes []jvm.Process, pieces ...evidence.Piece) error
 	LastCaptureTimes(ctx context.Context, since time.Time) (map[store.Key]time.Time, error)

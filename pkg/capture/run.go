@@ -96,6 +96,9 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 
 	storeCtx, cancelStore := m.storeContext()
 	err = m.store.MarkRunning(storeCtx, id, m.now().UTC(), t.Container, node)
+	if err == nil && pod != nil { // a node target has no pod, so no workload
+		m.recordWorkload(storeCtx, id, pod.Workload)
+	}
 	cancelStore()
 	if err != nil {
 		return outcome{err: fmt.Sprintf("record the capture as running: %v", err)}

@@ -27,6 +27,9 @@ type PodInfo struct {
 	DefaultContainer string
 	// PodNetwork holds the pod's address, annotations and named ports.
 	PodNetwork
+	// Workload is the pod's controlling owner, resolved to its Deployment or CronJob when the
+	// pod's labels and names say so; kind Pod for a bare pod.
+	Workload Workload
 }
 
 // ContainerInfo describes one of the pod's (regular) containers.
@@ -89,6 +92,7 @@ func podInfoFrom(pod *corev1.Pod) *PodInfo {
 		DefaultContainer: pod.Annotations[defaultContainerAnnotation],
 		Containers:       make([]ContainerInfo, 0, len(pod.Spec.Containers)),
 		PodNetwork:       podNetworkFrom(pod),
+		Workload:         workloadOf(pod),
 	}
 	for _, spec := range pod.Spec.Containers {
 		ci := ContainerInfo{Name: spec.Name, Image: spec.Image}

@@ -72,6 +72,8 @@ type CaptureSummary struct {
 	EvidenceKinds []string `json:"evidenceKinds"`
 	// TopFunction is the hottest Go function of its CPU profiles, like TopThread for JVMs.
 	TopFunction *TopFunction `json:"topFunction"`
+	// Workload is what runs the pod (Deployment shop); omitted when unknown.
+	Workload *Workload `json:"workload,omitempty"`
 }
 
 // TopFunction is the Go function with the most CPU of a capture, for lists.
@@ -145,6 +147,7 @@ func summaryOf(c *store.Capture) CaptureSummary {
 		AlertName:    c.AlertName,
 		DashboardUID: c.DashboardUID,
 		PanelID:      c.PanelID,
+		Workload:     workloadOf(c),
 	}
 	if c.TopThread != nil {
 		s.TopThread = &TopThread{Name: c.TopThread.Name, NativeID: c.TopThread.NativeID, CPUPercent: c.TopThread.CPUPercent}

@@ -43,6 +43,9 @@ func TestContractFixturesMatchTheAPITypes(t *testing.T) {
 		{"submit.json", func() any { return &plugin.SubmitResponse{} }},
 		{"clusters.json", func() any { return &plugin.ClustersResponse{} }},
 		{"health.json", func() any { return &healthResponse{} }},
+		{"hot-frames.json", func() any { return &plugin.HotFramesResponse{} }},
+		{"previous.json", func() any { return &plugin.PreviousResponse{} }},
+		{"compare.json", func() any { return &plugin.CompareResponse{} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

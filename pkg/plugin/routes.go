@@ -32,6 +32,9 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /captures/{id}/raw", a.require("Viewer", a.handleRaw))
 	mux.HandleFunc("GET /captures/{id}/evidence/{evidenceId}/raw", a.require("Viewer", a.handleEvidenceRaw))
 	mux.HandleFunc("GET /clusters", a.require("Viewer", a.handleClusters))
+	mux.HandleFunc("GET /workloads/hot-frames", a.require("Viewer", a.handleHotFrames))
+	mux.HandleFunc("GET /captures/{id}/previous", a.require("Viewer", a.handlePrevious))
+	mux.HandleFunc("GET /captures/compare", a.require("Viewer", a.handleCompare))
 	return a.recoverPanics(mux)
 }
 

@@ -240,12 +240,16 @@ func (s *Store) Finish(ctx context.Context, id int64, finishedAt time.Time, proc
 	if err != nil {
 		return fmt.Errorf("%s capture %d: %w", action, id, err)
 	}
+	frames := framesOf(processes, pieces)
 	return s.inTx(ctx, action, id, func(tx *sql.Tx) error {
 		if err := checkState(ctx, tx, id, action, StatusRunning); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE captures SET status = 'done', finished_at = ?, truncated = ?, window_ms = ?
 			WHERE id = ?`, finishedAt.UnixMilli(), truncated, windowMs, id); err != nil {
+			return err
+		}
+		if err := writeFrames(ctx, tx, id, frames); err != nil {
 			return err
 		}
 		if err := blobs.store(ctx, tx, id); err != nil {
@@ -391,7 +395,8 @@ const summaryCols = `c.id, c.status, c.trigger, c.requested_by, c.namespace, c.p
 	c.created_at, c.started_at, c.finished_at, c.next_allowed_at, c.error, c.truncated, c.window_ms,
 	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alertname, c.dashboard_uid, c.panel_id,
 	c.org_id, c.cluster, c.owner, c.deadline_at,
-	c.focus, c.evidence_kinds, c.top_function, c.top_function_container, c.top_function_share`
+	c.focus, c.evidence_kinds, c.top_function, c.top_function_container, c.top_function_share,
+	c.workload_kind, c.workload_name`
 
 // captureCols are the columns scanCapture reads: the summary and the whole alert.
 const captureCols = summaryCols + `, c.alert_json`
@@ -418,7 +423,8 @@ func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 		&created, &started, &finished, &nextAllowed, &c.Error, &c.Truncated, &c.WindowMs,
 		&topName, &topNid, &topCPU, &c.AlertName, &c.DashboardUID, &c.PanelID,
 		&c.OrgID, &c.Cluster, &c.Owner, &deadline,
-		&ev.focus, &ev.kinds, &ev.topFn, &ev.topFnContainer, &ev.topFnShare}
+		&ev.focus, &ev.kinds, &ev.topFn, &ev.topFnContainer, &ev.topFnShare,
+		&c.Workload.Kind, &c.Workload.Name}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return Capture{}, err
 	}

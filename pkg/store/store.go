@@ -128,11 +128,11 @@ func (s *Store) Close() error {
 // version i+1 (PRAGMA user_version). Never edit a released migration: append a
 // new one and raise SchemaVersion.
 func migrations() []string {
-	return []string{schemaV1, schemaV2, schemaV3}
+	return []string{schemaV1, schemaV2, schemaV3, schemaV4}
 }
 
 // SchemaVersion is the schema version this package writes: len(migrations()).
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // schemaV3 gives captures kinds of evidence besides the JVM threads (see pkg/evidence): one
 // evidence row per piece, and on the capture what lists show of them without reading a

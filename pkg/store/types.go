@@ -88,6 +88,8 @@ type Capture struct {
 	// Evidence are the pieces of evidence besides the JVM threads, without their raw bytes
 	// (see StreamEvidenceRaw); filled by Get only.
 	Evidence []Evidence
+	// Workload is what runs the pod (SetWorkload); zero when unknown.
+	Workload Workload
 }
 
 // TopFunction is the function with the most flat CPU over the window of a capture's go-cpu

@@ -72,6 +72,11 @@ type PodSpec struct {
 	IP string
 	// Annotations are the pod's metadata.annotations.
 	Annotations map[string]string
+	// Labels and OwnerReferences are the pod's metadata.labels and ownerReferences.
+	Labels          map[string]string
+	OwnerReferences []metav1.OwnerReference
+	// Created is metadata.creationTimestamp; zero means now.
+	Created time.Time
 }
 
 // ContainerSpec describes a container and how commands "run in" it behave.
@@ -219,9 +224,14 @@ func (s *Server) AddPod(spec PodSpec) {
 			UID:               types.UID(fmt.Sprintf("kubetest-%s-%s", spec.Namespace, spec.Name)),
 			CreationTimestamp: metav1.Now(),
 			Annotations:       spec.Annotations,
+			Labels:            spec.Labels,
+			OwnerReferences:   spec.OwnerReferences,
 		},
 		Spec:   corev1.PodSpec{NodeName: spec.Node},
 		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: spec.IP},
+	}
+	if !spec.Created.IsZero() {
+		obj.CreationTimestamp = metav1.NewTime(spec.Created)
 	}
 	p := &pod{obj: obj, containers: map[string]*container{}}
 	for _, cs := range spec.Containers {
