@@ -78,7 +78,7 @@ describe('AcrossLinks on the capture page', () => {
   });
 
   it('shows no links and asks nothing for a capture whose workload is unknown', async () => {
-    const asked = serve(detailDone(), () => ({ id: 2 }));
+    const asked = serve({ ...detailDone(), workload: undefined }, () => ({ id: 2 }));
     await screen.findByText('Busiest threads', undefined, SLOW);
     expect(screen.queryByRole('link', { name: /hot frames/ })).not.toBeInTheDocument();
     expect(asked.filter((u) => u.endsWith('/previous'))).toEqual([]);

@@ -5,7 +5,7 @@ import { useStyles2 } from '@grafana/ui';
 import type { CompareEntry } from '../../api/types';
 import { formatShare } from '../../utils/acrossPaths';
 import { formatShareChange, type ChangeTone } from './compareGroups';
-import { ShareBar } from './ShareBar';
+import { ShareBar } from '../shared/ShareBar';
 
 interface Props {
   entry: CompareEntry;
@@ -29,10 +29,10 @@ export function ComparisonRow({ entry: e, tone }: Props) {
         )}
       </td>
       <td>
-        <ShareBar ratio={e.baseShare} label="share before" text={formatShare(e.baseShare)} tone="secondary" />
+        <ShareBar share={e.baseShare} label="share before" text={formatShare(e.baseShare)} tone="secondary" />
       </td>
       <td>
-        <ShareBar ratio={e.otherShare} label="share after" text={formatShare(e.otherShare)} tone={tone} />
+        <ShareBar share={e.otherShare} label="share after" text={formatShare(e.otherShare)} tone={tone} />
       </td>
       <td className={styles.change}>{formatShareChange(e.baseShare, e.otherShare)}</td>
     </tr>

@@ -6,7 +6,7 @@ import type { HotFrame } from '../../api/types';
 import { capturePath } from '../../constants';
 import { epochMs, formatShare } from '../../utils/acrossPaths';
 import { formatTime } from '../../utils/format';
-import { ShareBar } from './ShareBar';
+import { ShareBar } from '../shared/ShareBar';
 
 interface Row extends HotFrame {
   rank: number;
@@ -41,7 +41,7 @@ export function HotFramesTable({ frames, captures }: Props) {
         cell: ({ row: { original: r } }) => (
           <span className={styles.bar}>
             <ShareBar
-              ratio={captures > 0 ? r.captures / captures : null}
+              share={captures > 0 ? r.captures / captures : null}
               label="captures it was hot in"
               text={`${r.captures} of ${captures}`}
               tone="secondary"
@@ -54,7 +54,7 @@ export function HotFramesTable({ frames, captures }: Props) {
         header: 'Mean CPU (100% = 1 core)',
         cell: ({ row: { original: r } }) => (
           <span className={styles.bar}>
-            <ShareBar ratio={r.share} label="mean CPU" text={formatShare(r.share)} tone="error" />
+            <ShareBar share={r.share} label="mean CPU" text={formatShare(r.share)} tone="error" />
           </span>
         ),
       },

@@ -6,7 +6,7 @@ import type { GoCpuSummary } from '../../../api/types';
 import { formatMs } from '../../../utils/duration';
 import { formatCount, formatShare, nanosToMs, shortFile } from '../../../utils/evidence';
 import { getEvidenceStyles } from '../evidenceStyles';
-import { ShareBar } from '../ShareBar';
+import { ShareBar } from '../../shared/ShareBar';
 import type { EvidenceViewProps } from '../types';
 
 // The runtime's own functions (the scheduler, GC, the preemption stub whose samples belong to

@@ -5,7 +5,7 @@ import { Stack, Text, useStyles2 } from '@grafana/ui';
 import type { GoFuncStat } from '../../../api/types';
 import { formatCount, formatMiB, shortFile } from '../../../utils/evidence';
 import { getEvidenceStyles } from '../evidenceStyles';
-import { ShareBar } from '../ShareBar';
+import { ShareBar } from '../../shared/ShareBar';
 
 /** Rows of each heap table. */
 export const HEAP_ROWS = 10;

@@ -5,7 +5,7 @@ import { Button, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { JvmHistogram } from '../../../api/types';
 import { formatCount, formatMiB, formatShare } from '../../../utils/evidence';
 import { getEvidenceStyles } from '../evidenceStyles';
-import { ShareBar } from '../ShareBar';
+import { ShareBar } from '../../shared/ShareBar';
 
 /** Classes shown before "show all". */
 export const HISTOGRAM_ROWS = 10;

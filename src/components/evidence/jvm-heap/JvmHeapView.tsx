@@ -4,7 +4,7 @@ import { Stack, Text, useStyles2 } from '@grafana/ui';
 import type { JvmHeapSummary } from '../../../api/types';
 import { formatMiB, formatShare } from '../../../utils/evidence';
 import { EvidenceFailureLine } from '../EvidenceFailureLine';
-import { ShareBar } from '../ShareBar';
+import { ShareBar } from '../../shared/ShareBar';
 import type { EvidenceViewProps } from '../types';
 import { ClassHistogramTable } from './ClassHistogramTable';
 import { NativeMemoryBlock } from './NativeMemoryBlock';
