@@ -304,7 +304,7 @@ func (rt *runtime) manager(ctx context.Context, cl *cluster, s Settings) *captur
 // evidenceRooms is the one list of the rooms every capture may run besides the JVM probe
 // (see pkg/evidence): a new kind of evidence is registered here and nowhere else.
 func evidenceRooms(cfg ServerConfig) ([]evidence.Room, error) {
-	heap, err := jvmheap.NewRoom(jvmheap.RoomOptions{})
+	heap, err := jvmheap.NewRoom(jvmheap.RoomOptions{Mode: cfg.HeapHistogram, MaxHistogramHeap: cfg.HeapHistogramMaxBytes})
 	if err != nil {
 		return nil, fmt.Errorf("JVM heap evidence: %w", err)
 	}

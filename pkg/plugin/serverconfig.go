@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/seed/stackcapture/pkg/jvmheap"
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/settingspec"
 )
@@ -35,10 +36,15 @@ type ServerConfig struct {
 	// AllowKubeletPprof lets node alerts fetch the kubelet's profiles through nodes/proxy, a
 	// grant the server admin gives separately (deploy/kubernetes/kubelet-pprof.yaml).
 	AllowKubeletPprof bool
-	PerNodeLimit      int           // captures running at once on one node, per cluster
-	GlobalLimit       int           // captures running at once in one cluster
-	MaxDatabaseBytes  int64         // above this the oldest captures of any org are deleted
-	MinCooldown       time.Duration // the shortest cooldown an org may set
+	// HeapHistogram is how a memory capture takes a JVM's class histogram, and
+	// HeapHistogramMaxBytes the used heap above which it takes none: the heap walk pauses the
+	// workload, so the server admin decides.
+	HeapHistogram         jvmheap.HistogramMode
+	HeapHistogramMaxBytes int64
+	PerNodeLimit          int           // captures running at once on one node, per cluster
+	GlobalLimit           int           // captures running at once in one cluster
+	MaxDatabaseBytes      int64         // above this the oldest captures of any org are deleted
+	MinCooldown           time.Duration // the shortest cooldown an org may set
 	// OutputBudgetBytes bounds the capture output the process holds at once, every cluster
 	// and org together: each capture reserves its maxOutputBytes per container of it.
 	OutputBudgetBytes int64
@@ -163,6 +169,15 @@ func ParseServerConfig(environ []string, dataDir dataDirFunc) (ServerConfig, err
 	c.GlobalLimit = int(whole("global_limit", atoi, itoa))
 	c.MaxDatabaseBytes = whole("max_database_bytes", settingspec.ParseBytes, settingspec.FormatBytes)
 	c.OutputBudgetBytes = whole("output_budget_bytes", settingspec.ParseBytes, settingspec.FormatBytes)
+	c.HeapHistogramMaxBytes = whole("heap_histogram_max_bytes", settingspec.ParseBytes, settingspec.FormatBytes)
+	c.HeapHistogram = jvmheap.DefaultHistogramMode
+	switch v := jvmheap.HistogramMode(strings.ToLower(strings.TrimSpace(env["heap_histogram"]))); v {
+	case "":
+	case jvmheap.HistogramAll, jvmheap.HistogramFull, jvmheap.HistogramNone:
+		c.HeapHistogram = v
+	default:
+		bad("heap_histogram: %q is not all, full or none", env["heap_histogram"])
+	}
 	c.MinCooldown = serverBounded(spec, env, "min_cooldown", bad, settingspec.Setting.DurationBounds,
 		time.ParseDuration, settingspec.FormatDuration, func(settingspec.Kind) string { return "duration" })
 

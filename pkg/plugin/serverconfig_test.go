@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed/stackcapture/pkg/jvmheap"
 )
 
 func TestParseServerConfig(t *testing.T) {
@@ -19,6 +21,7 @@ func TestParseServerConfig(t *testing.T) {
 			environ: []string{"PATH=/bin", "GF_PLUGIN_VERSION=1.0.0"},
 			want: ServerConfig{DatabasePath: "/var/lib/grafana/stackcapture/captures.db", PerNodeLimit: 10, GlobalLimit: 20,
 				MaxDatabaseBytes: 1 << 30, MinCooldown: time.Minute, OutputBudgetBytes: 48 << 20,
+				HeapHistogram: jvmheap.HistogramAll, HeapHistogramMaxBytes: 2 << 30,
 				Clusters: []ClusterConfig{{Name: "default", APIServer: "https://kubernetes.default.svc"}}},
 		},
 		{
@@ -30,10 +33,11 @@ func TestParseServerConfig(t *testing.T) {
 				"GF_PLUGIN_CLUSTER_LAB_KUBECONFIG=/etc/kube/lab", "GF_PLUGIN_CLUSTER_LAB_CONTEXT=kind-lab",
 				"GF_PLUGIN_CLUSTER_LAB_NAMESPACES=*", "GF_PLUGIN_ALLOW_EXEC_CREDENTIALS=true", "GF_PLUGIN_ALLOW_KUBELET_PPROF=yes",
 				"GF_PLUGIN_PER_NODE_LIMIT=1", "GF_PLUGIN_GLOBAL_LIMIT=3", "GF_PLUGIN_MAX_DATABASE_BYTES=2097152", "GF_PLUGIN_MIN_COOLDOWN=0s",
-				"GF_PLUGIN_OUTPUT_BUDGET_BYTES=134217728",
+				"GF_PLUGIN_OUTPUT_BUDGET_BYTES=134217728", "GF_PLUGIN_HEAP_HISTOGRAM=Full", "GF_PLUGIN_HEAP_HISTOGRAM_MAX_BYTES=512 MiB",
 			},
 			want: ServerConfig{DatabasePath: "/data/sc/captures.db", AllowExecCredentials: true, AllowKubeletPprof: true, PerNodeLimit: 1, GlobalLimit: 3,
-				MaxDatabaseBytes: 2 << 20, OutputBudgetBytes: 128 << 20, Clusters: []ClusterConfig{
+				MaxDatabaseBytes: 2 << 20, OutputBudgetBytes: 128 << 20, HeapHistogram: jvmheap.HistogramFull, HeapHistogramMaxBytes: 512 << 20,
+				Clusters: []ClusterConfig{
 					{Name: "prod", Namespaces: []string{"shop", "pay"}, TokenFile: "/t/token", CAFile: "/t/ca.crt", APIServer: "https://10.0.0.1:6443"},
 					{Name: "lab", Kubeconfig: "/etc/kube/lab", Context: "kind-lab", AllNamespaces: true},
 				}},
@@ -43,17 +47,20 @@ func TestParseServerConfig(t *testing.T) {
 			environ: []string{"KUBERNETES_SERVICE_HOST=10.96.0.1", "KUBERNETES_SERVICE_PORT=443"},
 			want: ServerConfig{DatabasePath: "/var/lib/grafana/stackcapture/captures.db", PerNodeLimit: 10, GlobalLimit: 20,
 				MaxDatabaseBytes: 1 << 30, MinCooldown: time.Minute, OutputBudgetBytes: 48 << 20,
+				HeapHistogram: jvmheap.HistogramAll, HeapHistogramMaxBytes: 2 << 30,
 				Clusters: []ClusterConfig{{Name: "default", APIServer: "https://10.96.0.1:443"}}},
 		},
 		{
 			name: "bad values are all reported",
 			environ: []string{"GF_PLUGIN_DATABASE_PATH=rel.db", "GF_PLUGIN_CLUSTERS=Prod,ok,ok", "GF_PLUGIN_CLUSTER_OK_NAMESPACES=Shop!",
 				"GF_PLUGIN_CLUSTER_TYPO_KUBECONFIG=/k", "GF_PLUGIN_ALLOW_EXEC_CREDENTIALS=maybe", "GF_PLUGIN_PER_NODE_LIMIT=0", "GF_PLUGIN_ALLOW_KUBELET_PPROF=on",
-				"GF_PLUGIN_CLUSTER_OK_KUBECONFIG=relative", "GF_PLUGIN_OUTPUT_BUDGET_BYTES=1024"},
+				"GF_PLUGIN_CLUSTER_OK_KUBECONFIG=relative", "GF_PLUGIN_OUTPUT_BUDGET_BYTES=1024",
+				"GF_PLUGIN_HEAP_HISTOGRAM=live", "GF_PLUGIN_HEAP_HISTOGRAM_MAX_BYTES=1 KiB"},
 			wantErr: []string{`database_path: "rel.db" must be an absolute path`, `clusters: "Prod" is not a cluster name`,
 				`clusters: "ok" is listed twice`, `cluster_ok_namespaces: "Shop!" is not a namespace name`,
 				"cluster_typo_kubeconfig: names a cluster that is not in clusters", `allow_exec_credentials: "maybe"`, `allow_kubelet_pprof: "on" is not true or false`,
-				`per_node_limit: "0"`, `cluster_ok_kubeconfig: "relative" must be an absolute path`, `output_budget_bytes: "1024"`},
+				`per_node_limit: "0"`, `cluster_ok_kubeconfig: "relative" must be an absolute path`, `output_budget_bytes: "1024"`,
+				`heap_histogram: "live" is not all, full or none`, `heap_histogram_max_bytes: "1 KiB"`},
 		},
 	}
 	for _, tt := range tests {
