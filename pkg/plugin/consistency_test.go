@@ -89,40 +89,50 @@ func readDashboard(t *testing.T) dashboard {
 	return d
 }
 
+// Every provisioned rule that starts captures keeps the pod's labels in its query and is linked
+// to a graph of the dashboard, beside which a captures panel filters on that graph.
 func TestRuleIsLinkedToTheDashboardPanel(t *testing.T) {
 	f := readAlerting(t)
-	rule := f.Groups[0].Rules[0]
-	if rule.Title != "Pod CPU above 1 core" {
-		t.Errorf("rule title %q", rule.Title)
-	}
-	expr, _ := rule.Data[0].Model["expr"].(string)
-	for _, label := range []string{"namespace", "pod", "container", "node"} {
-		if !strings.Contains(expr, label) {
-			t.Errorf("the rule's query %q does not keep the %s label", expr, label)
-		}
-	}
 	d := readDashboard(t)
-	if rule.Annotations["__dashboardUid__"] != d.UID {
-		t.Errorf("rule links dashboard %q, the dashboard is %q", rule.Annotations["__dashboardUid__"], d.UID)
-	}
-	panelID, err := strconv.ParseInt(rule.Annotations["__panelId__"], 10, 64)
-	if err != nil {
-		t.Fatalf("__panelId__ %q", rule.Annotations["__panelId__"])
-	}
-	var linked, captures bool
-	for _, p := range d.Panels {
-		if p.ID == panelID && p.Type == "timeseries" {
-			linked = true
-		}
-		if p.Type == "seed-stackcapture-panel" {
-			captures = true
-			if p.Options["linkedToDashboard"] != true || p.Options["panelId"] != float64(panelID) {
-				t.Errorf("the captures panel does not filter on the linked CPU panel: %v", p.Options)
+	titles := map[string]bool{}
+	for _, g := range f.Groups {
+		for _, rule := range g.Rules {
+			if _, ok := rule.Labels["capture"]; !ok {
+				continue
+			}
+			titles[rule.Title] = true
+			expr, _ := rule.Data[0].Model["expr"].(string)
+			for _, label := range []string{"namespace", "pod", "container", "node"} {
+				if !strings.Contains(expr, label) {
+					t.Errorf("rule %q: the query %q does not keep the %s label", rule.Title, expr, label)
+				}
+			}
+			if rule.Annotations["__dashboardUid__"] != d.UID {
+				t.Errorf("rule %q links dashboard %q, the dashboard is %q", rule.Title, rule.Annotations["__dashboardUid__"], d.UID)
+			}
+			panelID, err := strconv.ParseInt(rule.Annotations["__panelId__"], 10, 64)
+			if err != nil {
+				t.Errorf("rule %q: __panelId__ %q", rule.Title, rule.Annotations["__panelId__"])
+				continue
+			}
+			var linked, captures bool
+			for _, p := range d.Panels {
+				if p.ID == panelID && p.Type == "timeseries" {
+					linked = true
+				}
+				if p.Type == "seed-stackcapture-panel" && p.Options["linkedToDashboard"] == true && p.Options["panelId"] == float64(panelID) {
+					captures = true
+				}
+			}
+			if !linked || !captures {
+				t.Errorf("rule %q: dashboard %s: graph %d found %v, a captures panel filtering on it found %v", rule.Title, d.UID, panelID, linked, captures)
 			}
 		}
 	}
-	if !linked || !captures {
-		t.Errorf("dashboard %s: CPU panel %d found %v, captures panel found %v", d.UID, panelID, linked, captures)
+	for _, want := range []string{"Pod CPU above 1 core", "Pod memory near its limit"} {
+		if !titles[want] {
+			t.Errorf("no provisioned capture rule %q (have %v)", want, titles)
+		}
 	}
 }
 
