@@ -27,7 +27,7 @@ export function CapturesTable({ captures }: Props) {
         header: 'Time',
         disableGrow: true,
         cell: ({ row: { original: c } }) => (
-          <Stack direction="column" gap={0.5} alignItems="flex-start">
+          <>
             <span className={styles.nowrap}>
               <TextLink href={locationUtil.assureBaseUrl(capturePath(c.id))} inline={false}>
                 {formatTime(c.createdAt)}
@@ -36,7 +36,7 @@ export function CapturesTable({ captures }: Props) {
             <span className={styles.statusUnderTime}>
               <StatusBadge status={c.status} reason={c.error} />
             </span>
-          </Stack>
+          </>
         ),
       },
       {
@@ -106,7 +106,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   statusUnderTime: css({
     display: 'none',
-    [theme.breakpoints.down('md')]: { display: 'block' },
+    [theme.breakpoints.down('md')]: { display: 'block', marginTop: theme.spacing(0.5) },
   }),
   nodeUnderPod: css({
     display: 'none',
