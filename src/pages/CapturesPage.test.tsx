@@ -135,9 +135,8 @@ describe('CapturesPage', () => {
     await userEvent.type(screen.getByLabelText('Pod'), '  ');
     await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
     await userEvent.click(screen.getByLabelText('Failed'));
-    await screen.findAllByRole('row');
     // Blank text filters are not in force; the summary is on hover too when a narrow line cuts it.
-    const summary = within(folded).getByText('namespace shop · failed · Last 7 days');
+    const summary = await within(folded).findByText('namespace shop · failed · Last 7 days', {}, { timeout: 20000 });
     expect(summary).toHaveAttribute('title', 'namespace shop · failed · Last 7 days');
     expect(within(folded).getByRole('button', { name: 'Filters (2)', hidden: true })).toHaveAttribute(
       'aria-expanded',
@@ -149,7 +148,8 @@ describe('CapturesPage', () => {
       'aria-expanded',
       'false'
     );
-  });
+    // A failure guard: six interactions take seconds on the shared machine.
+  }, 120000);
 
   it('shows the backend error text', async () => {
     mockFetch.mockImplementation(routes({}));
