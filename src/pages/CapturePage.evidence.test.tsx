@@ -75,6 +75,36 @@ describe('CapturePage evidence', () => {
     expect(evidence.compareDocumentPosition(stacks) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
   });
 
+  it('puts the heap before the busiest threads of a memory capture of a JVM: it is what the alert asked', async () => {
+    renderCapture(capture('memory', [podStoryPiece(), jvmHeapPiece()], true));
+    await screen.findAllByTestId('evidence-piece');
+    const heap = screen.getAllByTestId('histogram-class')[0];
+    const busiest = screen.getByTestId('busiest-threads');
+    const stacks = screen.getByRole('region', { name: 'Thread stacks' });
+    expect(heap.compareDocumentPosition(busiest) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(busiest.compareDocumentPosition(stacks) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    // The pod story stays with the evidence, above the threads too.
+    const story = screen.getAllByTestId('evidence-piece').find((c) => c.getAttribute('data-kind') === 'pod-story');
+    expect(story && story.compareDocumentPosition(busiest) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it('says every fact of the header on one line with all of it on hover, and keeps the buttons named', async () => {
+    renderCapture(capture('cpu', [goCpuPiece()], true));
+    const facts = await screen.findByTestId('capture-facts');
+    expect(facts).toHaveTextContent(
+      /^cluster default · namespace shop · node worker-1 · alert capture by .* · focus cpu$/
+    );
+    expect(facts).toHaveAttribute('title', facts.textContent);
+    // Icons only on a narrow screen: their names stay for screen readers and on hover.
+    expect(screen.getByRole('link', { name: 'Download raw dump' })).toHaveAttribute('title', 'Download raw dump');
+    expect(screen.getByRole('button', { name: 'Copy link' })).toHaveAttribute('title', 'Copy link');
+    // The evidence card's origin is one line too, all of it on hover.
+    const piece = goCpuPiece();
+    const origin = screen.getByTestId('evidence-origin');
+    expect(origin.getAttribute('title')).toMatch(/ · took \d+\.\d s \(asked for \/debug\/pprof\/profile\?seconds=2\)$/);
+    expect(origin.getAttribute('title')?.startsWith(piece.source)).toBe(true);
+  });
+
   it('shows a capture from before kinds of evidence as it always was', async () => {
     renderCapture(detailDone());
     expect(await screen.findAllByTestId('thread-card')).toHaveLength(8);

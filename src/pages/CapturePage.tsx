@@ -61,6 +61,7 @@ function CapturePage() {
   const error = validId ? current?.error : `"${id}" is not a capture id`;
   const ranked = useMemo(() => (capture?.processes ?? []).map((p) => rankThreads(p.threads ?? [])), [capture]);
   const jumped = jump ? parseThreadAnchor(jump.anchor) : undefined;
+  const memoryFirst = capture?.focus === 'memory';
 
   // A search could hide the card: jumping clears it, then scrolls once the card is rendered.
   const onJump = useCallback((anchor: string) => {
@@ -85,11 +86,15 @@ function CapturePage() {
       )}
       {!capture && !error && <LoadingPlaceholder text="Loading capture…" />}
       {capture && (
-        <Stack direction="column" gap={2}>
+        // Narrow (a split window, a phone on call) the sections sit closer: the answer's first
+        // row must be inside a 600×400 screen.
+        <Stack direction="column" gap={{ xs: 1, md: 2 }}>
           <CaptureHeader capture={capture} />
           <AcrossLinks capture={capture} />
           {capture.alert && <AlertInfo alert={capture.alert} />}
           <CaptureOutcome capture={capture} />
+          {/* A memory capture's answer is the heap, before the threads it also sampled. */}
+          {memoryFirst && <EvidenceSection capture={capture} />}
           {capture.processes.map((p, i) => (
             <Stack key={`answer-${i}`} direction="column" gap={1}>
               <BusiestThreads
@@ -110,7 +115,7 @@ function CapturePage() {
               />
             </Stack>
           ))}
-          <EvidenceSection capture={capture} />
+          {!memoryFirst && <EvidenceSection capture={capture} />}
           <FlameGraphSection capture={capture} />
           {capture.processes.length > 0 && (
             <section id={STACKS_ANCHOR} aria-label="Thread stacks" tabIndex={-1}>

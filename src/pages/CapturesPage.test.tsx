@@ -117,6 +117,40 @@ describe('CapturesPage', () => {
     expect(last).not.toHaveProperty('pod');
   });
 
+  it('folds the filters into one line that says what is in force, and unfolds them on demand', async () => {
+    renderPage();
+    await screen.findAllByRole('row');
+    // jsdom applies no media query: the folded line is as on a wide screen, hidden (the browser
+    // tier checks the narrow layout); its state and what it says are what is checked here.
+    const toggle = screen.getByRole('button', { name: 'Filters', hidden: true });
+    const folded = screen.getByTestId('filters-folded');
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    expect(folded).toHaveTextContent('Last 7 days');
+    const form = screen.getByRole('form', { name: 'Capture filters' });
+    expect(toggle).toHaveAttribute('aria-controls', form.id);
+
+    await userEvent.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    await userEvent.type(screen.getByLabelText('Namespace'), 'shop');
+    await userEvent.type(screen.getByLabelText('Pod'), '  ');
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    await userEvent.click(screen.getByLabelText('Failed'));
+    // Blank text filters are not in force; the summary is on hover too when a narrow line cuts it.
+    const summary = await within(folded).findByText('namespace shop · failed · Last 7 days', {}, { timeout: 20000 });
+    expect(summary).toHaveAttribute('title', 'namespace shop · failed · Last 7 days');
+    expect(within(folded).getByRole('button', { name: 'Filters (2)', hidden: true })).toHaveAttribute(
+      'aria-expanded',
+      'true'
+    );
+
+    await userEvent.click(within(folded).getByRole('button', { name: 'Filters (2)', hidden: true }));
+    expect(within(folded).getByRole('button', { name: 'Filters (2)', hidden: true })).toHaveAttribute(
+      'aria-expanded',
+      'false'
+    );
+    // A failure guard: six interactions take seconds on the shared machine.
+  }, 120000);
+
   it('shows the backend error text', async () => {
     mockFetch.mockImplementation(routes({}));
     renderPage();

@@ -14,6 +14,7 @@ import AppConfig from '../../src/components/AppConfig/AppConfig';
 import type { AppSettings, CaptureDetail } from '../../src/api/types';
 import { PLUGIN_ID, RESOURCES_URL } from '../../src/constants';
 import { captureList, detailDone, detailFailed, detailSkipped, detailTruncated, health } from '../../src/test/fixtures';
+import { jvmHeapPiece } from '../../src/test/fixtures/evidence';
 import { AppPage } from './AppPage';
 import { CheckerProbe } from './CheckerProbe';
 import { PanelView } from './PanelView';
@@ -82,6 +83,41 @@ function hottestGoFunction() {
   const summary = detailGoCpu().evidence?.find((e) => e.kind === 'go-cpu')?.summary as
     { topFlat?: Array<{ function: string }> } | undefined;
   return summary?.topFlat?.[0]?.function ?? 'no go-cpu summary in the fixture';
+}
+
+/**
+ * A memory capture of the JVM: the done capture's threads, taken because its alert's capture
+ * label asked for memory, with the heap evidence of a real collection (contract/evidence/jvm-heap.json).
+ */
+function detailMemory(): CaptureDetail {
+  const detail = detailDone();
+  const heap = jvmHeapPiece();
+  const alert = detail.alert && {
+    ...detail.alert,
+    alertname: 'Pod memory near its limit',
+    summary: 'Container memory above 90% of its limit',
+    labels: { ...detail.alert.labels, alertname: 'Pod memory near its limit', capture: 'memory' },
+  };
+  return {
+    ...detail,
+    alertname: 'Pod memory near its limit',
+    alert,
+    focus: 'memory',
+    evidence: [
+      {
+        ...heap,
+        container: detail.container,
+        source: heap.source.replace(heap.container, detail.container),
+        rawUrl: `captures/${detail.id}/evidence/${heap.id}/raw`,
+      },
+    ],
+  };
+}
+
+/** The class that fills the memory capture's heap the most: the histogram's top. */
+function topHeapClass() {
+  const top = jvmHeapPiece().summary.histogram?.top?.[0];
+  return top?.display || top?.class || 'no class histogram in the fixture';
 }
 
 /** The method and its class of a frame: what a narrow cell still says when it cuts the package. */
@@ -172,11 +208,21 @@ export const VIEWS: View[] = [
     // A Go program's capture: its hottest function first.
     name: 'capture-go',
     ready: '[data-testid="panel-placeholder"], section',
-    // Not yet at 600×400: the hottest function's row starts at y 389 and ends below the fold
-    // (header, workload line, alert box and the profile's heading come first).
-    sizes: [PAGE_SIZES[0]],
-    mustSee: [{ what: 'the hottest Go function', selector: '*', text: hottestGoFunction() }],
+    sizes: PAGE_SIZES,
+    mustSee: [
+      { what: 'the hottest Go function', selector: '[data-testid="go-cpu-function"]', text: hottestGoFunction() },
+    ],
     ...capturePage(detailGoCpu),
+  },
+  {
+    // A memory capture of a JVM: the class filling its heap first, before the threads.
+    name: 'capture-memory',
+    ready: '[data-testid="histogram-class"]',
+    sizes: PAGE_SIZES,
+    mustSee: [
+      { what: 'the class filling the heap most', selector: '[data-testid="histogram-class"]', text: topHeapClass() },
+    ],
+    ...capturePage(detailMemory),
   },
   {
     name: 'workload',
@@ -215,8 +261,7 @@ export const VIEWS: View[] = [
   {
     name: 'captures',
     ready: 'table tr',
-    // Not yet at 600×400: the filters fill the first screen and the table starts below it.
-    sizes: [PAGE_SIZES[0]],
+    sizes: PAGE_SIZES,
     mustSee: [{ what: "the latest done capture's top thread", selector: 'td', text: busiestListed() }],
     answers: { [`GET ${RESOURCES_URL}/captures`]: captureList },
     render: () => (

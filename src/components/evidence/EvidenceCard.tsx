@@ -1,5 +1,7 @@
 import React from 'react';
-import { Badge, Box, LinkButton, Stack, Text } from '@grafana/ui';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Badge, Box, LinkButton, Stack, Text, useStyles2 } from '@grafana/ui';
 import { evidenceRawHref } from '../../api/client';
 import type { EvidencePiece } from '../../api/types';
 import { formatSize } from '../../utils/evidence';
@@ -23,13 +25,16 @@ interface Props {
  * whether it was cut, why it failed, and its raw download. The kind's view is the children.
  */
 export function EvidenceCard({ captureId, piece, title, rawName, rawNote, children }: Props) {
+  const styles = useStyles2(getStyles);
+  const origin = `${piece.source ? `${piece.source} · ` : ''}took ${formatMs(piece.tookMs)}`;
   const fileName = rawName ? `capture-${captureId}-${piece.container || 'pod'}-${rawName}` : undefined;
   const heading = piece.container ? `${title} · ${piece.container}` : title;
   return (
     <section aria-label={heading} data-testid="evidence-piece" data-kind={piece.kind}>
       <Box padding={1} borderColor="weak" borderStyle="solid" borderRadius="default">
         <Stack direction="column" gap={1}>
-          <Stack direction="row" alignItems="baseline" wrap="wrap" gap={1}>
+          {/* One line where it fits: where it came from is cut before the answer is pushed down. */}
+          <div className={styles.head}>
             <Text element="h3" variant="h5">
               {heading}
             </Text>
@@ -41,10 +46,14 @@ export function EvidenceCard({ captureId, piece, title, rawName, rawNote, childr
                 tooltip="The raw output reached the size limit (maxOutputBytes): the summary covers what arrived."
               />
             )}
-            <Text color="secondary" variant="bodySmall">
+            <div
+              className={styles.origin}
+              title={piece.path ? `${origin} (asked for ${piece.path})` : origin}
+              data-testid="evidence-origin"
+            >
               {piece.source && <span title={piece.path ? `asked for ${piece.path}` : undefined}>{piece.source}</span>}
               {piece.source && ' · '}took {formatMs(piece.tookMs)}
-            </Text>
+            </div>
             {piece.rawUrl && (
               <Stack direction="row" alignItems="center" gap={0.5}>
                 {/* A plain link, not the SPA router: the server answers with an attachment. */}
@@ -55,17 +64,20 @@ export function EvidenceCard({ captureId, piece, title, rawName, rawNote, childr
                   icon="download-alt"
                   href={evidenceRawHref(piece.rawUrl)}
                   download={fileName ?? true}
+                  title={rawNote}
                 >
                   {`Download ${rawName ?? 'raw'}${piece.rawBytes !== undefined ? ` (${formatSize(piece.rawBytes)})` : ''}`}
                 </LinkButton>
                 {rawNote && (
-                  <Text color="secondary" variant="bodySmall">
-                    {rawNote}
-                  </Text>
+                  <span className={styles.rawNote}>
+                    <Text color="secondary" variant="bodySmall">
+                      {rawNote}
+                    </Text>
+                  </span>
                 )}
               </Stack>
             )}
-          </Stack>
+          </div>
           {piece.failure && (
             <EvidenceFailureLine
               reason={piece.failure.reason}
@@ -79,3 +91,30 @@ export function EvidenceCard({ captureId, piece, title, rawName, rawNote, childr
     </section>
   );
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  head: css({
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'baseline',
+    columnGap: theme.spacing(1),
+    rowGap: theme.spacing(0.5),
+  }),
+  // Takes what the heading and the download leave, cut with all of it on hover; a line of its own
+  // only when less than 10em is left.
+  origin: css({
+    flex: '1 1 10em',
+    minWidth: 0,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  // How to open the download is on its hover on a narrow screen.
+  rawNote: css({
+    [theme.breakpoints.down('md')]: {
+      display: 'none',
+    },
+  }),
+});

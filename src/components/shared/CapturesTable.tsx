@@ -13,7 +13,11 @@ interface Props {
   captures: CaptureSummary[];
 }
 
-/** The captures page's table, newest first; the time links to the capture's page. Time, node and status keep one line. */
+/**
+ * The captures page's table, newest first; the time links to the capture's page. Time, node and
+ * status keep one line. On a narrow screen the node moves under the pod, beside the namespace, and
+ * the status under the time, so the top thread or reason fits without scrolling sideways.
+ */
 export function CapturesTable({ captures }: Props) {
   const styles = useStyles2(getStyles);
   const columns = useMemo<Array<Column<CaptureSummary>>>(
@@ -23,11 +27,16 @@ export function CapturesTable({ captures }: Props) {
         header: 'Time',
         disableGrow: true,
         cell: ({ row: { original: c } }) => (
-          <span className={styles.nowrap}>
-            <TextLink href={locationUtil.assureBaseUrl(capturePath(c.id))} inline={false}>
-              {formatTime(c.createdAt)}
-            </TextLink>
-          </span>
+          <>
+            <span className={styles.nowrap}>
+              <TextLink href={locationUtil.assureBaseUrl(capturePath(c.id))} inline={false}>
+                {formatTime(c.createdAt)}
+              </TextLink>
+            </span>
+            <span className={styles.statusUnderTime}>
+              <StatusBadge status={c.status} reason={c.error} />
+            </span>
+          </>
         ),
       },
       {
@@ -40,6 +49,7 @@ export function CapturesTable({ captures }: Props) {
             </span>
             <Text variant="bodySmall" color="secondary">
               {c.namespace}
+              <span className={styles.nodeUnderPod}> · {c.node || 'node unknown'}</span>
             </Text>
           </Stack>
         ),
@@ -76,10 +86,32 @@ export function CapturesTable({ captures }: Props) {
     ],
     [styles]
   );
-  return <InteractiveTable columns={columns} data={captures} getRowId={(c) => String(c.id)} />;
+  return (
+    <div className={styles.table}>
+      <InteractiveTable columns={columns} data={captures} getRowId={(c) => String(c.id)} />
+    </div>
+  );
 }
 
-const getStyles = (_theme: GrafanaTheme2) => ({
+// The Node and Status columns' places in columns above.
+const NODE_COLUMN = 3;
+const STATUS_COLUMN = 5;
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  table: css({
+    [theme.breakpoints.down('md')]: {
+      [`th:nth-child(${NODE_COLUMN}), td:nth-child(${NODE_COLUMN}), th:nth-child(${STATUS_COLUMN}), td:nth-child(${STATUS_COLUMN})`]:
+        { display: 'none' },
+    },
+  }),
+  statusUnderTime: css({
+    display: 'none',
+    [theme.breakpoints.down('md')]: { display: 'block', marginTop: theme.spacing(0.5) },
+  }),
+  nodeUnderPod: css({
+    display: 'none',
+    [theme.breakpoints.down('md')]: { display: 'inline' },
+  }),
   nowrap: css({
     whiteSpace: 'nowrap',
   }),

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Button, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Box, Button, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { JvmHistogram } from '../../../api/types';
 import { formatCount, formatMiB, formatShare } from '../../../utils/evidence';
 import { getEvidenceStyles } from '../evidenceStyles';
@@ -26,19 +26,25 @@ export function ClassHistogramTable({ histogram, mode }: Props) {
   const listed = top.reduce((sum, c) => sum + c.bytes, 0);
   // The Total line may be cut from a truncated output: then the shares are of what was listed.
   const total = histogram.total.bytes > 0 ? histogram.total.bytes : listed + histogram.omittedBytes;
+  const counted =
+    (histogram.all || mode === 'all'
+      ? 'every object on the heap, reachable or not (no GC forced)'
+      : 'live objects only (after a full GC)') +
+    (histogram.total.bytes > 0
+      ? ` · ${formatCount(histogram.total.instances)} objects, ${formatMiB(histogram.total.bytes)} in all`
+      : '');
   return (
     <Stack direction="column" gap={0.5}>
-      <Stack direction="row" alignItems="baseline" wrap="wrap" gap={1}>
-        <Text element="h4" variant="h6">
-          Classes by bytes
-        </Text>
-        <Text color="secondary" variant="bodySmall">
-          {histogram.all || mode === 'all'
-            ? 'every object on the heap, reachable or not (no GC forced)'
-            : 'live objects only (after a full GC)'}
-          {histogram.total.bytes > 0 &&
-            ` · ${formatCount(histogram.total.instances)} objects, ${formatMiB(histogram.total.bytes)} in all`}
-        </Text>
+      {/* One line: what the histogram counted is cut (all of it on hover) before the classes are pushed down. */}
+      <Stack direction="row" alignItems="baseline" gap={1}>
+        <Box shrink={0}>
+          <Text element="h4" variant="h6">
+            Classes by bytes
+          </Text>
+        </Box>
+        <span className={own.counted} title={counted}>
+          {counted}
+        </span>
       </Stack>
       {top.length === 0 ? (
         <Text color="secondary">The histogram listed no classes.</Text>
@@ -93,6 +99,14 @@ export function ClassHistogramTable({ histogram, mode }: Props) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
+  counted: css({
+    minWidth: 0,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
   grid: css({
     gridTemplateColumns: '2.5em minmax(10em, 2fr) 7em 7em minmax(7em, 10em)',
     [theme.breakpoints.down('md')]: {

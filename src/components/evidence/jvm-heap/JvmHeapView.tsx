@@ -1,5 +1,6 @@
 import React from 'react';
 import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
 import { Stack, Text, useStyles2 } from '@grafana/ui';
 import type { JvmHeapSummary } from '../../../api/types';
 import { formatMiB, formatShare } from '../../../utils/evidence';
@@ -23,10 +24,13 @@ export function JvmHeapView({ summary }: EvidenceViewProps<JvmHeapSummary>) {
   const nmtFailure = failures.find((f) => f.part === 'native-memory');
   return (
     <Stack direction="column" gap={1}>
-      <Text color="secondary" variant="bodySmall">
-        PID {summary.pid}
-        {summary.command && <span title={summary.command}> · {summary.command.split(' ')[0]}</span>}
-      </Text>
+      {/* Narrow, the card's origin ("jcmd in container app, pid …") says the PID: the line goes, the classes come up. */}
+      <div className={styles.pid}>
+        <Text color="secondary" variant="bodySmall">
+          PID {summary.pid}
+          {summary.command && <span title={summary.command}> · {summary.command.split(' ')[0]}</span>}
+        </Text>
+      </div>
       {heap && (
         <Stack direction="column" gap={0.25}>
           <Stack direction="row" alignItems="center" gap={1}>
@@ -68,7 +72,10 @@ export function JvmHeapView({ summary }: EvidenceViewProps<JvmHeapSummary>) {
   );
 }
 
-const getStyles = () => ({
+const getStyles = (theme: GrafanaTheme2) => ({
+  pid: css({
+    [theme.breakpoints.down('md')]: { display: 'none' },
+  }),
   heapBar: css({
     flex: '0 1 16em',
     minWidth: '8em',
