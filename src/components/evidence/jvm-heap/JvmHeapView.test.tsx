@@ -37,7 +37,7 @@ describe('JvmHeapView', () => {
     );
     expect(screen.getByRole('meter', { name: 'heap used' })).toHaveAttribute(
       'aria-valuenow',
-      String(Math.round(((heap?.usedBytes ?? 0) / (heap?.committedBytes ?? 1)) * 100))
+      String(Math.round(((heap?.usedBytes ?? 0) / (heap?.committedBytes ?? 1)) * 1000) / 10)
     );
     expect(screen.getByText(/^Metaspace:/)).toHaveTextContent(`${formatMiB(metaspace?.usedBytes ?? -1)} used`);
     expect(screen.getByText(/Native memory \(NMT\):/)).toHaveTextContent(
