@@ -70,18 +70,25 @@ type CaptureSummary struct {
 	// EvidenceKinds are the kinds of evidence the capture holds something of, in the order
 	// taken ("jvm-threads" when it has threads); never null.
 	EvidenceKinds []string `json:"evidenceKinds"`
-	// TopFunction is the hottest Go function of its CPU profiles, like TopThread for JVMs.
+	// TopFunction is the hottest Go function of its CPU profiles, like TopThread for JVMs, or
+	// what fills the heap of a memory capture.
 	TopFunction *TopFunction `json:"topFunction"`
 	// Workload is what runs the pod (Deployment shop); omitted when unknown.
 	Workload *Workload `json:"workload,omitempty"`
 }
 
-// TopFunction is the Go function with the most CPU of a capture, for lists.
+// TopFunction is a capture's answer besides its top thread, for lists: the Go function with
+// the most CPU ("cpu"), or for a memory capture, or one with no CPU answer, what fills the
+// heap ("heap"): a JVM's top class or the Go function with the most bytes in use.
 type TopFunction struct {
+	// Kind is "cpu" or "heap": which of CPUPercent and Bytes it carries.
+	Kind      string `json:"kind"`
 	Name      string `json:"name"`
 	Container string `json:"container"`
-	// CPUPercent is its flat CPU over the window; 100 = one core, as for threads.
-	CPUPercent float64 `json:"cpuPercent"`
+	// CPUPercent is its flat CPU over the window; 100 = one core, as for threads. Kind "cpu" only.
+	CPUPercent *float64 `json:"cpuPercent,omitempty"`
+	// Bytes are its bytes in use on the heap. Kind "heap" only.
+	Bytes *int64 `json:"bytes,omitempty"`
 }
 
 // Evidence is one piece of evidence of a capture besides its JVM threads.
@@ -158,7 +165,14 @@ func summaryOf(c *store.Capture) CaptureSummary {
 		s.EvidenceKinds = append(s.EvidenceKinds, string(k))
 	}
 	if f := c.TopFunction; f != nil {
-		s.TopFunction = &TopFunction{Name: f.Name, Container: f.Container, CPUPercent: f.Share * 100}
+		s.TopFunction = &TopFunction{Kind: string(f.Kind), Name: f.Name, Container: f.Container}
+		if f.Kind == store.TopHeap {
+			b := f.Bytes
+			s.TopFunction.Bytes = &b
+		} else {
+			cpu := f.Share * 100
+			s.TopFunction.Kind, s.TopFunction.CPUPercent = string(store.TopCPU), &cpu
+		}
 	}
 	return s
 }

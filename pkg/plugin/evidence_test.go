@@ -78,7 +78,7 @@ func TestCaptureDetailServesEvidence(t *testing.T) {
 	if d.Focus != "all" || strings.Join(d.EvidenceKinds, ",") != "go-cpu,jvm-heap,pod-story" {
 		t.Errorf("focus %q, kinds %v", d.Focus, d.EvidenceKinds)
 	}
-	if d.TopFunction == nil || d.TopFunction.Name != "main.burnCPU" || d.TopFunction.CPUPercent != 90 {
+	if d.TopFunction == nil || d.TopFunction.Name != "main.burnCPU" || d.TopFunction.Kind != "cpu" || d.TopFunction.CPUPercent == nil || *d.TopFunction.CPUPercent != 90 || d.TopFunction.Bytes != nil {
 		t.Errorf("top function %+v", d.TopFunction)
 	}
 	if len(d.Evidence) != 4 {

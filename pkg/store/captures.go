@@ -395,7 +395,7 @@ const summaryCols = `c.id, c.status, c.trigger, c.requested_by, c.namespace, c.p
 	c.created_at, c.started_at, c.finished_at, c.next_allowed_at, c.error, c.truncated, c.window_ms,
 	c.top_thread_name, c.top_thread_nid, c.top_thread_cpu, c.alertname, c.dashboard_uid, c.panel_id,
 	c.org_id, c.cluster, c.owner, c.deadline_at,
-	c.focus, c.evidence_kinds, c.top_function, c.top_function_container, c.top_function_share,
+	c.focus, c.evidence_kinds, c.top_function, c.top_function_container, c.top_function_share, c.top_function_bytes,
 	c.workload_kind, c.workload_name`
 
 // captureCols are the columns scanCapture reads: the summary and the whole alert.
@@ -418,12 +418,13 @@ func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 		focus, kinds          string
 		topFn, topFnContainer sql.NullString
 		topFnShare            sql.NullFloat64
+		topFnBytes            sql.NullInt64
 	}
 	dest := []any{&c.ID, &status, &trigger, &c.RequestedBy, &c.Namespace, &c.Pod, &c.Container, &c.Node,
 		&created, &started, &finished, &nextAllowed, &c.Error, &c.Truncated, &c.WindowMs,
 		&topName, &topNid, &topCPU, &c.AlertName, &c.DashboardUID, &c.PanelID,
 		&c.OrgID, &c.Cluster, &c.Owner, &deadline,
-		&ev.focus, &ev.kinds, &ev.topFn, &ev.topFnContainer, &ev.topFnShare,
+		&ev.focus, &ev.kinds, &ev.topFn, &ev.topFnContainer, &ev.topFnShare, &ev.topFnBytes,
 		&c.Workload.Kind, &c.Workload.Name}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return Capture{}, err
@@ -438,7 +439,10 @@ func scanSummary(r rowScanner, extra ...any) (Capture, error) {
 	c.Focus = focusOrDefault(evidence.Focus(ev.focus))
 	c.EvidenceKinds = splitKinds(ev.kinds)
 	if ev.topFn.Valid {
-		c.TopFunction = &TopFunction{Name: ev.topFn.String, Container: ev.topFnContainer.String, Share: ev.topFnShare.Float64}
+		c.TopFunction = &TopFunction{Kind: TopCPU, Name: ev.topFn.String, Container: ev.topFnContainer.String, Share: ev.topFnShare.Float64}
+		if ev.topFnBytes.Valid {
+			c.TopFunction.Kind, c.TopFunction.Bytes = TopHeap, ev.topFnBytes.Int64
+		}
 	}
 	return c, nil
 }

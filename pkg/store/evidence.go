@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seed/stackcapture/pkg/evidence"
+	"github.com/seed/stackcapture/pkg/jvmheap"
 	"github.com/seed/stackcapture/pkg/pprof"
 )
 
@@ -49,8 +50,11 @@ type pieceRow struct {
 type evidenceRows struct {
 	rows  []pieceRow
 	kinds []evidence.Kind // kinds that hold something, in order, each once
-	top   *TopFunction
-	bytes int64 // stored blob and summary bytes, for Prune's batch sizing
+	top   *TopFunction    // the CPU answer: the hottest go-cpu function
+	heap  *TopFunction    // the heap answer: the largest jvm-heap class or go-heap function
+	// threads says the capture has a top JVM thread: a CPU answer of its own.
+	threads bool
+	bytes   int64 // stored blob and summary bytes, for Prune's batch sizing
 }
 
 // isTextType says whether raw evidence of this content type compresses (a jcmd text, a JSON
@@ -67,7 +71,7 @@ func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b 
 // kind, a summary that is not JSON or too large) is stored anyway, with a failure saying what
 // was wrong with it: what a room returned is never lost silently, and never fails the capture.
 func preparePieces(pieces []evidence.Piece, hasThreads bool) (evidenceRows, error) {
-	var out evidenceRows
+	out := evidenceRows{threads: hasThreads}
 	seen := map[evidence.Kind]bool{}
 	addKind := func(k evidence.Kind) {
 		if !seen[k] {
@@ -125,9 +129,16 @@ func preparePieces(pieces []evidence.Piece, hasThreads bool) (evidenceRows, erro
 		if failure == nil || r.summary.Valid {
 			addKind(evidence.Kind(r.kind))
 		}
-		if r.kind == string(pprof.KindCPU) && r.summary.Valid {
-			if top := topFunctionOf(r.summary.String, r.container); top != nil && (out.top == nil || top.Share > out.top.Share) {
-				out.top = top
+		if r.summary.Valid {
+			switch r.kind {
+			case string(pprof.KindCPU):
+				if top := topFunctionOf(r.summary.String, r.container); top != nil && (out.top == nil || top.Share > out.top.Share) {
+					out.top = top
+				}
+			case string(pprof.KindHeap), string(jvmheap.KindJVMHeap):
+				if top := topHeapOf(r.kind, r.summary.String, r.container); top != nil && (out.heap == nil || top.Bytes > out.heap.Bytes) {
+					out.heap = top
+				}
 			}
 		}
 		out.bytes += int64(len(r.raw)) + int64(len(r.summary.String))
@@ -159,7 +170,61 @@ func topFunctionOf(summary, container string) *TopFunction {
 	if top.Function == "" {
 		return nil
 	}
-	return &TopFunction{Name: clip(top.Function, maxStoredName), Container: container, Share: top.FlatShare}
+	return &TopFunction{Kind: TopCPU, Name: clip(top.Function, maxStoredName), Container: container, Share: top.FlatShare}
+}
+
+// topHeapOf reads what fills the heap in a go-heap summary (the function with the most
+// in-use bytes allocated right there) or a jvm-heap summary (the class with the most bytes
+// in the histogram, by its Java name); nil when it names none, or none with bytes in use.
+func topHeapOf(kind, summary, container string) *TopFunction {
+	var name string
+	var size int64
+	switch kind {
+	case string(pprof.KindHeap):
+		var s pprof.HeapSummary
+		if err := json.Unmarshal([]byte(summary), &s); err != nil {
+			return nil
+		}
+		for _, f := range s.TopInUseBytes {
+			if f.Function != "" && f.Flat > size {
+				name, size = f.Function, f.Flat
+			}
+		}
+	case string(jvmheap.KindJVMHeap):
+		var s jvmheap.Evidence
+		if err := json.Unmarshal([]byte(summary), &s); err != nil || s.Histogram == nil {
+			return nil
+		}
+		for _, c := range s.Histogram.Top {
+			n := c.Display
+			if n == "" {
+				n = c.Class
+			}
+			if n != "" && c.Bytes > size {
+				name, size = n, c.Bytes
+			}
+		}
+	}
+	if name == "" {
+		return nil
+	}
+	return &TopFunction{Kind: TopHeap, Name: clip(name, maxStoredName), Container: container, Bytes: size}
+}
+
+// answer is the capture's top function as lists show it: what fills the heap for a memory
+// capture, else the CPU answer; the heap's only when the capture has no CPU answer at all
+// (no go-cpu top and no top JVM thread). A memory capture without heap answer keeps a CPU
+// answer it may have.
+func (e evidenceRows) answer(focus evidence.Focus) *TopFunction {
+	switch {
+	case focus == evidence.FocusMemory && e.heap != nil:
+		return e.heap
+	case e.top != nil:
+		return e.top
+	case !e.threads || focus == evidence.FocusMemory:
+		return e.heap
+	}
+	return nil
 }
 
 // store writes the pieces and the capture's list columns inside tx.
@@ -171,15 +236,25 @@ func (e evidenceRows) store(ctx context.Context, tx *sql.Tx, id int64) error {
 	for i, k := range e.kinds {
 		kinds[i] = string(k)
 	}
+	var focus string
+	if err := tx.QueryRowContext(ctx, `SELECT focus FROM captures WHERE id = ?`, id).Scan(&focus); err != nil {
+		return fmt.Errorf("store evidence: read focus: %w", err)
+	}
 	var name, container sql.NullString
 	var share sql.NullFloat64
-	if e.top != nil {
-		name = sql.NullString{String: e.top.Name, Valid: true}
-		container = sql.NullString{String: e.top.Container, Valid: true}
-		share = sql.NullFloat64{Float64: e.top.Share, Valid: true}
+	var heapBytes sql.NullInt64
+	if top := e.answer(focusOrDefault(evidence.Focus(focus))); top != nil {
+		name = sql.NullString{String: top.Name, Valid: true}
+		container = sql.NullString{String: top.Container, Valid: true}
+		if top.Kind == TopHeap {
+			heapBytes = sql.NullInt64{Int64: top.Bytes, Valid: true}
+		} else {
+			share = sql.NullFloat64{Float64: top.Share, Valid: true}
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE captures SET evidence_kinds = ?, top_function = ?, top_function_container = ?, top_function_share = ?,
-		blob_bytes = blob_bytes + ?, evidence_count = ? WHERE id = ?`, strings.Join(kinds, kindsSep), name, container, share, e.bytes, len(e.rows), id); err != nil {
+		top_function_bytes = ?, blob_bytes = blob_bytes + ?, evidence_count = ? WHERE id = ?`,
+		strings.Join(kinds, kindsSep), name, container, share, heapBytes, e.bytes, len(e.rows), id); err != nil {
 		return fmt.Errorf("store evidence kinds: %w", err)
 	}
 	if len(e.rows) == 0 {

@@ -93,7 +93,7 @@ func TestEvidenceRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got.EvidenceKinds, wantKinds) {
 		t.Errorf("evidence kinds %v, want %v", got.EvidenceKinds, wantKinds)
 	}
-	if want := (&TopFunction{Name: "main.spin", Container: "api", Share: 0.93}); !reflect.DeepEqual(got.TopFunction, want) {
+	if want := (&TopFunction{Kind: TopCPU, Name: "main.spin", Container: "api", Share: 0.93}); !reflect.DeepEqual(got.TopFunction, want) {
 		t.Errorf("top function %+v, want %+v", got.TopFunction, want)
 	}
 	if len(got.Evidence) != len(pieces) {

@@ -128,11 +128,19 @@ func (s *Store) Close() error {
 // version i+1 (PRAGMA user_version). Never edit a released migration: append a
 // new one and raise SchemaVersion.
 func migrations() []string {
-	return []string{schemaV1, schemaV2, schemaV3, schemaV4}
+	return []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5}
 }
 
 // SchemaVersion is the schema version this package writes: len(migrations()).
-const SchemaVersion = 4
+const SchemaVersion = 5
+
+// schemaV5 lets a capture's top function be a heap answer: what fills the heap of a memory
+// capture (a JVM's top class, a Go function's in-use bytes), in bytes where a CPU answer has
+// its share. A row with top_function_bytes set is a heap answer; captures from before it
+// hold CPU answers only, which is what they were.
+const schemaV5 = `
+ALTER TABLE captures ADD COLUMN top_function_bytes INTEGER; -- heap answer: bytes in use; NULL for a CPU answer
+`
 
 // schemaV3 gives captures kinds of evidence besides the JVM threads (see pkg/evidence): one
 // evidence row per piece, and on the capture what lists show of them without reading a

@@ -83,7 +83,8 @@ type Capture struct {
 	// threads, then each piece's kind once, a failed piece only when it kept a summary), in
 	// the order taken; filled by List and Get from a column of their own.
 	EvidenceKinds []evidence.Kind
-	// TopFunction is the hottest Go function of the capture's CPU profiles; filled by List and Get.
+	// TopFunction is the hottest Go function of the capture's CPU profiles or, for a memory
+	// capture (or one with no CPU answer), what fills its heap; filled by List and Get.
 	TopFunction *TopFunction
 	// Evidence are the pieces of evidence besides the JVM threads, without their raw bytes
 	// (see StreamEvidenceRaw); filled by Get only.
@@ -92,13 +93,27 @@ type Capture struct {
 	Workload Workload
 }
 
-// TopFunction is the function with the most flat CPU over the window of a capture's go-cpu
-// pieces: what TopThread is for JVMs.
+// TopFunction is a capture's one-line answer besides TopThread. For a CPU answer (Kind
+// TopCPU) it is the function with the most flat CPU over the window of its go-cpu pieces:
+// what TopThread is for JVMs. For a heap answer (Kind TopHeap) it is what fills the heap:
+// the top class of a JVM's class histogram (jvm-heap) or the Go function with the most
+// in-use bytes (go-heap).
 type TopFunction struct {
+	Kind      TopKind
 	Name      string
 	Container string
-	Share     float64 // flat CPU over the window, 1 = one core
+	Share     float64 // TopCPU: flat CPU over the window, 1 = one core
+	Bytes     int64   // TopHeap: bytes in use
 }
+
+// TopKind says what a TopFunction measures.
+type TopKind string
+
+// The kinds of TopFunction.
+const (
+	TopCPU  TopKind = "cpu"
+	TopHeap TopKind = "heap"
+)
 
 // Evidence is one stored piece of evidence of a capture. Piece.Raw is nil on reads.
 type Evidence struct {

@@ -27,18 +27,24 @@ export interface Workload {
   name: string;
 }
 
+/** Which answer a TopFunction is: the most own CPU, or what fills the heap. */
+export type TopFunctionKind = 'cpu' | 'heap';
+
 /**
  * The hottest function of a capture, as listed beside topThread: for a Go CPU profile the
- * function with the most own CPU; for a memory capture the top class (JVM) or in-use function
- * (Go), then with bytes instead of cpuPercent.
+ * function with the most own CPU (kind "cpu"); for a memory capture, or one with no CPU
+ * answer, the top class (JVM) or in-use function (Go), then with bytes instead of cpuPercent
+ * (kind "heap").
  */
 export interface TopFunction {
+  /** Absent from backends before heap answers: read from which of cpuPercent and bytes is set. */
+  kind?: TopFunctionKind;
   name: string;
   /** The container whose profile it tops. */
   container?: string;
-  /** Own CPU over the window; 100 = one core. */
+  /** Own CPU over the window; 100 = one core (kind "cpu"). */
   cpuPercent?: number;
-  /** Bytes in use (memory captures). */
+  /** Bytes in use on the heap (kind "heap"). */
   bytes?: number;
 }
 

@@ -9,6 +9,7 @@ import detailSkippedJson from '../../contract/detail-skipped.json';
 import detailTruncatedJson from '../../contract/detail-truncated.json';
 import healthJson from '../../contract/health.json';
 import listJson from '../../contract/list.json';
+import listEvidenceJson from '../../contract/list-evidence.json';
 import submitJson from '../../contract/submit.json';
 
 export type Widen<T> = T extends string
@@ -31,6 +32,7 @@ export function fixture<T>(json: Widen<T>): T {
 }
 
 export const captureList = () => fixture<CaptureList>(listJson);
+export const captureListEvidence = () => fixture<CaptureList>(listEvidenceJson);
 export const detailDone = () => fixture<CaptureDetail>(detailDoneJson);
 export const detailFailed = () => fixture<CaptureDetail>(detailFailedJson);
 export const detailSkipped = () => fixture<CaptureDetail>(detailSkippedJson);

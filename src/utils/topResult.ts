@@ -1,4 +1,4 @@
-import type { CaptureSummary } from '../api/types';
+import type { CaptureSummary, TopFunction } from '../api/types';
 import { formatMiB } from './evidence';
 import { formatCpu } from './format';
 
@@ -11,22 +11,31 @@ export interface TopResult {
 }
 
 /**
- * The one thing a list says about a done capture: for a memory capture the top class (JVM)
- * or in-use function (Go); else the busiest JVM thread, or for a Go capture the function
- * with the most own CPU.
+ * The one thing a list says about a done capture: for a memory capture (or one whose only
+ * answer is its heap) the top class (JVM) or in-use function (Go) with its bytes; else the
+ * busiest JVM thread, or for a Go capture the function with the most own CPU.
  */
 export function topResult(c: CaptureSummary): TopResult | undefined {
   const fn = c.topFunction ?? undefined;
-  const fnResult = fn && {
-    name: fn.name,
-    value: fn.bytes !== undefined ? formatMiB(fn.bytes) : fn.cpuPercent !== undefined ? formatCpu(fn.cpuPercent) : '',
-    what: 'function' as const,
-  };
-  if (c.focus === 'memory' && fnResult) {
+  const fnResult: TopResult | undefined = fn && { name: fn.name, value: functionValue(fn), what: 'function' };
+  // The backend sends a heap answer for a memory capture, or for one without a CPU answer.
+  if (fn && fnResult && (c.focus === 'memory' || isHeapAnswer(fn))) {
     return fnResult;
   }
   if (c.topThread) {
     return { name: c.topThread.name, value: formatCpu(c.topThread.cpuPercent), what: 'thread' };
   }
   return fnResult;
+}
+
+/** Whether the top function names what fills the heap rather than the most CPU. */
+function isHeapAnswer(fn: TopFunction): boolean {
+  return fn.kind === 'heap' || (fn.kind === undefined && fn.bytes !== undefined);
+}
+
+function functionValue(fn: TopFunction): string {
+  if (isHeapAnswer(fn)) {
+    return fn.bytes !== undefined ? formatMiB(fn.bytes) : '';
+  }
+  return fn.cpuPercent !== undefined ? formatCpu(fn.cpuPercent) : '';
 }

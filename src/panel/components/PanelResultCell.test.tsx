@@ -1,7 +1,7 @@
 import React from 'react';
 import { screen, within } from '@testing-library/react';
 import type { CaptureSummary } from '../../api/types';
-import { captureList } from '../../test/fixtures';
+import { captureList, captureListEvidence } from '../../test/fixtures';
 import { renderInRouter } from '../../test/renderInRouter';
 import { PanelCapturesTable } from './PanelCapturesTable';
 
@@ -12,6 +12,15 @@ function done(over: Partial<CaptureSummary>): CaptureSummary {
     throw new Error('the list fixture has no done capture with a top thread');
   }
   return { ...c, ...over };
+}
+
+/** What contract/list-evidence.json's capture of pod answers: its focus, kinds and heap answer. */
+function memoryAnswer(pod: string): Partial<CaptureSummary> {
+  const c = captureListEvidence().captures.find((x) => x.pod === pod);
+  if (!c) {
+    throw new Error(`contract/list-evidence.json has no capture of pod ${pod}`);
+  }
+  return { topThread: null, focus: c.focus, evidenceKinds: c.evidenceKinds, topFunction: c.topFunction };
 }
 
 function resultCell(c: CaptureSummary, width = 600): HTMLElement {
@@ -45,6 +54,18 @@ describe('the panel result column', () => {
       },
       'top-function',
       'HeapGrow$Block 67.0 MiB',
+    ],
+    [
+      'a memory capture as the list serves it: the top class with its bytes',
+      memoryAnswer('es-0'),
+      'top-function',
+      'HeapGrow$Block 89.0 MiB',
+    ],
+    [
+      'a Go memory capture as the list serves it: the top in-use function',
+      memoryAnswer('cart-1'),
+      'top-function',
+      'main.growHeap 4.3 MiB',
     ],
     [
       'a JVM capture of focus all: still the thread',
