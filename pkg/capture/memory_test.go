@@ -354,7 +354,7 @@ func TestWholePodCaptureReservesPerContainer(t *testing.T) {
 
 	// More containers than the budget holds caps: the capture takes the whole budget and runs.
 	cfg.Budget.SetLimit(2 * cfg.MaxOutputBytes)
-	if got := h.m.reservation(3); got != 2*cfg.MaxOutputBytes {
+	if got := h.m.reservation(3 * cfg.MaxOutputBytes); got != 2*cfg.MaxOutputBytes {
 		t.Errorf("reservation of 3 containers in a budget of 2 caps: %d, want the whole budget", got)
 	}
 }

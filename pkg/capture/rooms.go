@@ -80,15 +80,20 @@ func planRoom(r evidence.Room, target evidence.Target) (kinds []evidence.Kind, e
 	return r.Plan(target), nil
 }
 
-// heldOutputs counts the outputs a capture may hold at once, each up to MaxOutputBytes: the
-// probe's output per container when the JVM threads are taken, and one per planned kind.
-func (m *Manager) heldOutputs(target evidence.Target, containers []string, plans []roomPlan) int {
-	n := 0
+// heldOutputs is the output a capture may hold at once: the probe's output per container when
+// the JVM threads are taken (MaxOutputBytes each), and what each planned room may hold — its
+// own bound when it knows one (evidence.OutputBounder), else MaxOutputBytes per planned kind.
+func (m *Manager) heldOutputs(target evidence.Target, containers []string, plans []roomPlan) int64 {
+	var n int64
 	if probesJVM(target) {
-		n += len(containers)
+		n += m.cfg.MaxOutputBytes * int64(len(containers))
 	}
 	for _, p := range plans {
-		n += len(p.kinds)
+		if b, ok := p.room.(evidence.OutputBounder); ok {
+			n += min(max(b.PlannedOutput(target, m.cfg.MaxOutputBytes), 0), m.cfg.MaxOutputBytes*int64(len(p.kinds)))
+			continue
+		}
+		n += m.cfg.MaxOutputBytes * int64(len(p.kinds))
 	}
 	return n
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/seed/stackcapture/pkg/evidence"
 	"github.com/seed/stackcapture/pkg/kube"
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
+	"github.com/seed/stackcapture/pkg/podstory"
 	"github.com/seed/stackcapture/pkg/pprof"
 	"github.com/seed/stackcapture/pkg/pprof/pproftest"
 	"github.com/seed/stackcapture/pkg/store"
@@ -333,7 +334,7 @@ func TestStuckRoomIsRecordedAsTimedOut(t *testing.T) {
 }
 
 // TestBudgetReservesForPlannedPieces: a capture reserves the output cap for the probe of each
-// container and for each planned piece.
+// container and for each planned piece, unless its room bounds what the piece holds.
 func TestBudgetReservesForPlannedPieces(t *testing.T) {
 	cfg := testConfig()
 	cfg.MaxOutputBytes = 1 << 20
@@ -353,12 +354,41 @@ func TestBudgetReservesForPlannedPieces(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := m.heldOutputs(evidence.Target{Focus: tt.focus, Pod: tt.pod}, tt.containers, plans)
-		if got != tt.want {
-			t.Errorf("focus %s, %d containers: %d outputs, want %d", tt.focus, len(tt.containers), got, tt.want)
+		if got != int64(tt.want)<<20 {
+			t.Errorf("focus %s, %d containers: %d bytes, want %d output caps", tt.focus, len(tt.containers), got, tt.want)
 		}
 		if r := m.reservation(got); r != min(int64(tt.want)<<20, m.budget.Limit()) {
-			t.Errorf("reservation %d for %d outputs", r, got)
+			t.Errorf("reservation %d for %d bytes", r, got)
 		}
+	}
+}
+
+// TestBudgetOfAJVMPodLeavesRoomForOthers: the shipped rooms bound what their pieces hold, so a
+// CPU capture of a JVM pod that declares no pprof endpoint reserves about one output cap (its
+// probe) and its story's few hundred KiB, not one cap per planned piece (which took the whole
+// default budget and ran captures one at a time).
+func TestBudgetOfAJVMPodLeavesRoomForOthers(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxOutputBytes = 16 << 20
+	cfg.Budget = NewBudget(DefaultBudgetBytes)
+	m := New(cfg, nil, nil, nil)
+	pod := &kube.PodInfo{Namespace: "shop", Name: "p", Containers: []kube.ContainerInfo{{Name: "app", Running: true}}}
+	target := evidence.Target{Focus: evidence.FocusCPU, Pod: pod, Containers: []string{"app"}}
+	var plans []roomPlan
+	for _, r := range []evidence.Room{pprof.NewRoom(pprof.RoomOptions{}), podstory.NewRoom(podstory.Options{})} {
+		if kinds := r.Plan(target); len(kinds) > 0 {
+			plans = append(plans, roomPlan{room: r, kinds: kinds})
+		}
+	}
+	if len(plans) != 2 {
+		t.Fatalf("plans %+v: want the pprof room's no-endpoint pieces and the story", plans)
+	}
+	held := m.heldOutputs(target, target.Containers, plans)
+	if held < cfg.MaxOutputBytes || held > cfg.MaxOutputBytes+cfg.MaxOutputBytes/8 {
+		t.Errorf("a JVM pod's CPU capture may hold %d bytes, want its probe's cap (%d) and a bounded story", held, cfg.MaxOutputBytes)
+	}
+	if n := DefaultBudgetBytes / m.reservation(held); n < 2 {
+		t.Errorf("%d such captures fit the default budget at once, want them to run together", n)
 	}
 }
 

@@ -113,12 +113,12 @@ func (m *Manager) resolveAndProbe(id int64, t alert.Target, record func(outcome)
 	return out
 }
 
-// reservation is what a capture holding n outputs at once reserves of the budget: the output
-// cap for each, since the raw dumps of every container and the raw evidence of every piece
-// are held until the capture is stored. A capture of many takes at most the whole budget (it
-// then runs alone), rather than failing.
-func (m *Manager) reservation(outputs int) int64 {
-	n := m.cfg.MaxOutputBytes * int64(max(outputs, 1))
+// reservation is what a capture that may hold held bytes at once (heldOutputs) reserves of the
+// budget: the raw dumps of every container and the raw evidence of every piece are held until
+// the capture is stored. A capture holding more takes at most the whole budget (it then runs
+// alone), rather than failing.
+func (m *Manager) reservation(held int64) int64 {
+	n := max(held, m.cfg.MaxOutputBytes)
 	if limit := m.budget.Limit(); n > limit {
 		n = max(limit, m.cfg.MaxOutputBytes)
 	}

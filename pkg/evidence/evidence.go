@@ -155,3 +155,12 @@ type Room interface {
 	Plan(t Target) []Kind
 	Collect(ctx context.Context, env Env, t Target) []Piece
 }
+
+// OutputBounder is implemented by a room whose planned pieces hold less than Env.MaxBytes each
+// (a story bounded by its own options, a piece that fails without any I/O). The capture then
+// reserves that many bytes of the process's output budget for the room instead of MaxBytes
+// per planned kind: the budget bounds what captures hold at once, and reserving the cap for a
+// piece that holds a few KiB would let fewer captures run together than the budget allows.
+type OutputBounder interface {
+	PlannedOutput(t Target, maxBytes int64) int64
+}

@@ -41,6 +41,23 @@ func (r *Room) Plan(t evidence.Target) []evidence.Kind {
 	return []evidence.Kind{KindPodStory}
 }
 
+// storyOverhead bounds what a story holds besides its two log excerpts: limits, states and
+// up to MaxEvents events (each message is cut by the API server's own bounds, about 1 KiB).
+const storyOverhead = 64 << 10
+
+// PlannedOutput is what a story may hold: its two log excerpts (current and previous
+// container), each bounded by MaxLogBytes, and the rest; never more than maxBytes.
+func (r *Room) PlannedOutput(t evidence.Target, maxBytes int64) int64 {
+	if t.Pod == nil {
+		return 0
+	}
+	o := r.opts.withDefaults()
+	n := 2*int64(o.MaxLogBytes) + o.MaxEvents*1024 + storyOverhead
+	return min(n, maxBytes)
+}
+
+var _ evidence.OutputBounder = (*Room)(nil)
+
 // storyContainer is the container the story is about: the alert's (the one captured
 // container), else the pod's default container as kubectl picks it, else the first
 // captured one. A story needs a container: its limits, state and log are per container.

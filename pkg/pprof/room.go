@@ -189,6 +189,20 @@ func (r *Room) Plan(t evidence.Target) []evidence.Kind {
 	return out
 }
 
+// PlannedOutput is what the planned profiles may hold at once: maxBytes for each one fetched,
+// nothing for a piece that fails without asking (no endpoint declared, kubelet off).
+func (r *Room) PlannedOutput(t evidence.Target, maxBytes int64) int64 {
+	var n int64
+	for _, j := range r.plan(t) {
+		if j.failure == nil {
+			n += maxBytes
+		}
+	}
+	return n
+}
+
+var _ evidence.OutputBounder = (*Room)(nil)
+
 // Collect fetches every planned profile concurrently (the CPU profile over env.Window)
 // and returns one piece per planned kind and container, in Plan's order.
 func (r *Room) Collect(ctx context.Context, env evidence.Env, t evidence.Target) []evidence.Piece {
