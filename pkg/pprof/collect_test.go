@@ -31,17 +31,26 @@ func podFor(t *testing.T, srv *kubetest.Server, ip string, annotations map[strin
 		Namespace: "shop", Name: "api-0", Node: "n1", IP: ip, Annotations: annotations,
 		Containers: []kubetest.ContainerSpec{{Name: "api", Ports: ports}},
 	})
+	client, pods := readPods(t, srv, "api-0")
+	return client, pods[0]
+}
+
+// readPods returns a client of srv and the pods of namespace shop named, as the plugin reads them.
+func readPods(t *testing.T, srv *kubetest.Server, names ...string) (*kube.Client, []*kube.PodInfo) {
+	t.Helper()
 	client, err := kube.NewForConfig(srv.RESTConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pod, err := client.Pod(ctx, "shop", "api-0")
-	if err != nil {
-		t.Fatal(err)
+	pods := make([]*kube.PodInfo, len(names))
+	for i, name := range names {
+		if pods[i], err = client.Pod(ctx, "shop", name); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return client, pod
+	return client, pods
 }
 
 func targetFor(t *testing.T, pod *kube.PodInfo) pprof.Target {

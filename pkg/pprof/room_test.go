@@ -164,24 +164,8 @@ func TestRoomPlans(t *testing.T) {
 		}})
 	srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "jvm-0", Node: "n1", IP: "127.0.0.1",
 		Containers: []kubetest.ContainerSpec{{Name: "app"}, {Name: "envoy"}}})
-	client, err := kube.NewForConfig(srv.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	mixed, err := client.Pod(ctx, "shop", "mixed-0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	jvmPod, err := client.Pod(ctx, "shop", "jvm-0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shared, err := client.Pod(ctx, "shop", "shared-0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, pods := readPods(t, srv, "mixed-0", "jvm-0", "shared-0")
+	mixed, jvmPod, shared := pods[0], pods[1], pods[2]
 	room := pprof.NewRoom(pprof.RoomOptions{})
 	tests := []struct {
 		name   string
