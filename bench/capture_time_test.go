@@ -24,13 +24,17 @@ const captureWindow = 2 * time.Second
 type captureMode int
 
 const (
-	modeProbe  captureMode = iota // the probe as shipped: jcmd started during the window
+	modeProbe  captureMode = iota // the probe as shipped: its attach client started during the window
+	modeJcmd                      // the probe with STACKCAPTURE_CLIENT=0: jcmd started during the window
 	modeSerial                    // the probe with STACKCAPTURE_OVERLAP=0: jcmd after the window
 	modeJstack                    // a plain `jstack -l PID` of the JVM's own JDK
 	numModes
 )
 
-var modeNames = [numModes]string{"probe", "serial", "jstack"}
+var modeNames = [numModes]string{"probe", "jcmd", "serial", "jstack"}
+
+// modeSource is the dump source each probe mode must report.
+var modeSource = [numModes]jvm.DumpSource{jvm.SourceAttach, jvm.SourceJcmd, jvm.SourceJcmd, ""}
 
 // captureSample is what one run of one mode cost.
 type captureSample struct {
@@ -44,9 +48,10 @@ type captureSample struct {
 }
 
 // BenchmarkCaptureOverWindow takes captures of a JVM with one spinning thread and 200 or 2,000
-// sleeping threads, on JDK 17 and JDK 25, each run alternating three ways: the probe as shipped,
-// the probe with the dump tool started after the window (the previous behaviour), and a plain
-// `jstack -l`. The probe runs as the kubelet runs it (the script on stdin of `sh -s`); its time
+// sleeping threads, on JDK 17 and JDK 25, each run alternating four ways: the probe as shipped
+// (its attach client started during the window), the probe with jcmd started during the window
+// instead, the probe with jcmd started after the window (the behaviour before either), and a
+// plain `jstack -l`. The probe runs as the kubelet runs it (the script on stdin of `sh -s`); its time
 // over the 2 s window, the safepoint time the target logged (-Xlog:safepoint), and the CPU of the
 // probe's process tree are set beside jstack's own, so the ratios come from the same run.
 func BenchmarkCaptureOverWindow(b *testing.B) {
@@ -108,7 +113,7 @@ func benchCaptureOverWindow(b *testing.B, classDir, home string, threads int) {
 		b.ReportMetric(ms(med(m, cpu)), name+"-cpu-ms")
 		b.ReportMetric(ms(med(m, target)), name+"-target-cpu-ms")
 	}
-	for _, m := range []captureMode{modeProbe, modeSerial} {
+	for _, m := range []captureMode{modeProbe, modeJcmd, modeSerial} {
 		b.ReportMetric(medPct(m, func(s captureSample) float64 { return s.hotPct }), modeNames[m]+"-hot-pct")
 		b.ReportMetric(medPct(m, func(s captureSample) float64 { return s.idlePc }), modeNames[m]+"-idle-max-pct")
 	}
@@ -121,11 +126,12 @@ func benchCaptureOverWindow(b *testing.B, classDir, home string, threads int) {
 	b.ReportMetric(ratio(med(modeProbe, over), med(modeJstack, over)), "over/jstack")
 	b.ReportMetric(ratio(med(modeProbe, pause), med(modeJstack, pause)), "pause/jstack")
 	b.ReportMetric(ratio(med(modeProbe, cpu), med(modeJstack, cpu)), "cpu/jstack")
-	b.Logf("medians of %d alternating runs, load average %s: over the window probe %.0f ms, serial %.0f ms, jstack -l %.0f ms; "+
-		"target paused probe %.1f ms, jstack %.1f ms; capture CPU probe %.0f ms, jstack %.0f ms; spinner %.1f%% / %.1f%% (probe / serial), busiest idle thread %.1f%% / %.1f%%",
+	b.Logf("medians of %d alternating runs, load average %s: over the window probe %.0f ms, early jcmd %.0f ms, serial %.0f ms, jstack -l %.0f ms; "+
+		"target paused probe %.1f ms, early jcmd %.1f ms, jstack %.1f ms; capture CPU probe %.0f ms, early jcmd %.0f ms, jstack %.0f ms; spinner %.1f%% / %.1f%% (probe / serial), busiest idle thread %.1f%% / %.1f%%",
 		len(samples[modeProbe]), loadAverage(),
-		ms(med(modeProbe, over)), ms(med(modeSerial, over)), ms(med(modeJstack, over)),
-		ms(med(modeProbe, pause)), ms(med(modeJstack, pause)), ms(med(modeProbe, cpu)), ms(med(modeJstack, cpu)),
+		ms(med(modeProbe, over)), ms(med(modeJcmd, over)), ms(med(modeSerial, over)), ms(med(modeJstack, over)),
+		ms(med(modeProbe, pause)), ms(med(modeJcmd, pause)), ms(med(modeJstack, pause)),
+		ms(med(modeProbe, cpu)), ms(med(modeJcmd, cpu)), ms(med(modeJstack, cpu)),
 		medPct(modeProbe, func(s captureSample) float64 { return s.hotPct }), medPct(modeSerial, func(s captureSample) float64 { return s.hotPct }),
 		medPct(modeProbe, func(s captureSample) float64 { return s.idlePc }), medPct(modeSerial, func(s captureSample) float64 { return s.idlePc }))
 }
@@ -143,7 +149,10 @@ func runCaptureMode(b *testing.B, m captureMode, j jvmtest.JVM, jstack string, h
 		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Stdin = bytes.NewReader(jvm.ProbeScript())
 		cmd.Env = []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(j.PID)}
-		if m == modeSerial {
+		switch m {
+		case modeJcmd:
+			cmd.Env = append(cmd.Env, "STACKCAPTURE_CLIENT=0")
+		case modeSerial:
 			cmd.Env = append(cmd.Env, "STACKCAPTURE_OVERLAP=0")
 		}
 	}
@@ -181,7 +190,7 @@ func runCaptureMode(b *testing.B, m captureMode, j jvmtest.JVM, jstack string, h
 	}
 	s.over = wall - captureWindow
 	out, err := jvm.ParseProbeOutput(&stdout)
-	if err != nil || len(out.JVMs) != 1 || out.JVMs[0].DumpSource != jvm.SourceJcmd {
+	if err != nil || len(out.JVMs) != 1 || out.JVMs[0].DumpSource != modeSource[m] {
 		b.Fatalf("%s: probe output %v, err %v, stderr %s", modeNames[m], out, err, stderr.String())
 	}
 	rec := out.JVMs[0]

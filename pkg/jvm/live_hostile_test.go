@@ -3,6 +3,7 @@ package jvm
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,9 +36,14 @@ var liveHostileNames = []string{
 // parsed dump. pidInProbe is the JVM's pid where the probe runs.
 func hostileDump(t *testing.T, jvm jvmtest.JVM, path, shell string, pidInProbe int) (*JVMRecord, *Dump) {
 	t.Helper()
-	out, _ := runProbe(t, shell, jvmtest.ToolPath(t, fullTools...), pidInProbe)
+	tools := fullTools
+	if path == "attach" {
+		// mktemp and rm: the probe writes its attach client's class to a new directory.
+		tools = append(slices.Clip(fullTools), "mktemp", "rm")
+	}
+	out, _ := runProbe(t, shell, jvmtest.ToolPath(t, tools...), pidInProbe)
 	rec := onlyJVM(t, out, pidInProbe)
-	wantSource := map[string]DumpSource{"jcmd": SourceJcmd, "jstack": SourceJstack, "sigquit": SourceSigquit}[path]
+	wantSource := map[string]DumpSource{"attach": SourceAttach, "jcmd": SourceJcmd, "jstack": SourceJstack, "sigquit": SourceSigquit}[path]
 	if rec.DumpSource != wantSource || len(rec.Errors) > 0 {
 		t.Fatalf("dump source %q errors %q, want %s", rec.DumpSource, rec.Errors, wantSource)
 	}
@@ -114,16 +120,16 @@ func assertHostileDump(t *testing.T, rec *JVMRecord, d *Dump, names []string, ho
 }
 
 // TestProbeLiveHostileNames runs JVMs whose thread names try to pass for dump text, on both
-// JDKs and through all three dump paths, with the hot thread under a hostile name and under a
-// plain name after the hostile ones.
+// JDKs and through all four dump paths (the attach client, jcmd, jstack, kill -3), with the hot
+// thread under a hostile name and under a plain name after the hostile ones.
 func TestProbeLiveHostileNames(t *testing.T) {
 	classDir := jvmtest.Compile(t)
 	for _, jdk := range []struct{ name, home string }{{"jdk17", jvmtest.JDK17Home}, {"jdk25", jvmtest.JDK25Home}} {
-		for _, path := range []string{"jcmd", "jstack", "sigquit"} {
+		for _, path := range []string{"attach", "jcmd", "jstack", "sigquit"} {
 			for _, hot := range []int{0, len(liveHostileNames) - 1} {
 				t.Run(jdk.name+"/"+path+"/hot="+strconv.Itoa(hot), func(t *testing.T) {
-					if hot != 0 && path != "jcmd" {
-						t.Skip("the plain hot thread is covered on jcmd; the hostile hot thread on every path")
+					if hot != 0 && path != "jcmd" && path != "attach" {
+						t.Skip("the plain hot thread is covered on the attach client and jcmd; the hostile hot thread on every path")
 					}
 					java := filepath.Join(jdk.home, "bin", "java")
 					jvmtest.RequireFile(t, java)
@@ -152,7 +158,7 @@ func TestProbeLiveHostileNamesPID1(t *testing.T) {
 	}
 	classDir := jvmtest.Compile(t)
 	for _, jdk := range []struct{ name, home string }{{"jdk17", jvmtest.JDK17Home}, {"jdk25", jvmtest.JDK25Home}} {
-		for _, path := range []string{"jcmd", "sigquit"} {
+		for _, path := range []string{"attach", "jcmd", "sigquit"} {
 			t.Run(jdk.name+"/"+path, func(t *testing.T) {
 				java := filepath.Join(jdk.home, "bin", "java")
 				jvmtest.RequireFile(t, java)

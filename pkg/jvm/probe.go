@@ -2,6 +2,7 @@ package jvm
 
 import (
 	"bufio"
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -21,9 +22,10 @@ const ProbeVersion = 1
 // container has `timeout`); the exec itself is bounded by the caller's context.
 const DefaultDumpTimeout = 30 * time.Second
 
-// ProbeScript returns the probe, to be sent on the exec's stdin. The slice is a copy.
+// ProbeScript returns the probe, to be sent on the exec's stdin, with the attach client's
+// class in it (attach.go). The slice is a new one on every call.
 func ProbeScript() []byte {
-	return append([]byte(nil), probeScript...)
+	return bytes.Replace(probeScript, []byte(attachClassPlaceholder), []byte(attachClassPrintf()), 1)
 }
 
 // ProbeArgs returns the argv that runs the probe from stdin with a sampling window.
@@ -278,7 +280,7 @@ func (p *probeParser) perJVM(kind string, args []string, line string) {
 	case "dump":
 		if len(args) > 0 {
 			switch src := DumpSource(args[0]); src {
-			case SourceJcmd, SourceJstack:
+			case SourceAttach, SourceJcmd, SourceJstack:
 				rec.DumpSource = src
 			default:
 				p.note("unknown dump source %q", args[0])

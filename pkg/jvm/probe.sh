@@ -73,22 +73,35 @@ main() {
 		printf '|%.4096s\n' "$(proc_text "$p" cmdline)"
 	done
 	# The dump tools are Java programs: starting one costs far more than the dump itself. The
-	# first JVM's jcmd is started before the window and waits for its command on a pipe, so
-	# the dump is taken as soon as the window closes. One tool JVM at a time, as before: the
-	# container's memory limit is shared with the workload.
-	early_pid= early_out= early_rc=
+	# first JVM's dump tool is started before the window and waits for its command on a pipe,
+	# so the dump is taken as soon as the window closes: the probe's own attach client where
+	# the JVM's java can run it, else jcmd. One tool JVM at a time, as before: the container's
+	# memory limit is shared with the workload.
+	early_pid= early_out= early_rc= early_tool= client_dir=
 	set -f
 	set -- $jvms
 	set +f
-	if [ "${STACKCAPTURE_OVERLAP:-1}" != 0 ] && attach_allowed "$1" && plan_tool "$1" && [ "$_tool" = jcmd ]; then
-		early_pid=$1
+	_first=$1
+	set --
+	if [ "${STACKCAPTURE_OVERLAP:-1}" != 0 ] && attach_allowed "$_first"; then
+		if [ "${STACKCAPTURE_CLIENT:-1}" != 0 ] && plan_client "$_first"; then
+			early_tool=attach
+			set -- "$_java" $client_opts -cp "$client_dir" StackCaptureAttach "$_first" \
+				"/proc/$_first/root/tmp/.java_pid$(ns_pid "$_first")" "$((dump_timeout + window_ms / 1000 + 1))"
+		elif plan_tool "$_first" && [ "$_tool" = jcmd ]; then
+			early_tool=jcmd
+			set -- "$_path" $tool_opts "$_first" -f /proc/self/fd/0
+		fi
+	fi
+	if [ -n "$early_tool" ]; then
+		early_pid=$_first
 		trigger_attach_listener "$early_pid"
-		set -- "$_path" $tool_opts "$early_pid" -f /proc/self/fd/0
 		have timeout && set -- timeout "$((dump_timeout + window_ms / 1000 + 1))" "$@"
-		early_out=$(window | "$@" 2>&1)
+		early_out=$(window | run_tool "$@" 2>&1)
 		early_rc=$?
 		stamp dump_end "$early_pid"
 		untrigger_attach_listener
+		remove_client
 	else
 		window >/dev/null
 	fi
@@ -108,8 +121,16 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # read (JDK-8319055); older tools ignore the unknown property.
 tool_opts="-J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-XX:-UsePerfData -J-Djdk.attach.allowStreamingOutput=false"
 
+# The attach client's JVM: the same start-up options; nothing may attach to it.
+client_opts="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -XX:+DisableAttachMechanism -Xmx16m"
+
+# run_tool CMD...: a dump tool's JVM must not take the workload's JVM options from the
+# container's environment: an agent in JAVA_TOOL_OPTIONS would load into it, and its
+# "Picked up" notice would join the output.
+run_tool() { (unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS && exec "$@"); }
+
 # window: one window for all JVMs: every start sample, one sleep, every end sample, all on
-# fd 4. Then, on stdout, the command for the early jcmd (if one reads it): its dump starts.
+# fd 4. Then, on stdout, the command for the early tool (if one reads it): its dump starts.
 window() {
 	for p in $jvms; do sample start "$p"; done >&4
 	wait_window
@@ -151,7 +172,11 @@ is_jvm() {
 	[ "$1" = "$$" ] && return 1
 	IFS= read -r _comm 2>/dev/null <"/proc/$1/comm" || return 1
 	case $_comm in
-	java) return 0 ;;
+	java)
+		# The probe's attach client is a java too.
+		case $(proc_text "$1" cmdline) in *.stackcapture-attach.*StackCaptureAttach*) return 1 ;; esac
+		return 0
+		;;
 	jcmd | jstack | jps | jinfo | jmap | jstat) return 1 ;;
 	esac
 	if have grep; then
@@ -286,6 +311,52 @@ plan_tool() {
 	return 1
 }
 
+# plan_client PID: the probe's attach client (attach/StackCaptureAttach.java) runs on the JVM's
+# own java when that is Java 16 or later (unix sockets in java.nio), JRE-only images included,
+# and its class can be written to a new directory under /tmp (where the JVM's attach socket
+# lives too). Sets _java and client_dir.
+plan_client() {
+	_dir=$(exe_dir "$1")
+	_java=$_dir/java
+	[ -n "$_dir" ] && [ -f "$_java" ] && [ -x "$_java" ] || return 1
+	_major=$(java_major "${_dir%/bin}")
+	case $_major in '' | *[!0-9]*) return 1 ;; esac
+	[ "$_major" -ge 16 ] || return 1
+	have rm || return 1
+	if have mktemp; then
+		client_dir=$(mktemp -d /tmp/.stackcapture-attach.XXXXXX 2>/dev/null)
+	elif have mkdir && mkdir -m 700 "/tmp/.stackcapture-attach.$$" 2>/dev/null; then
+		client_dir=/tmp/.stackcapture-attach.$$
+	fi
+	[ -n "$client_dir" ] || return 1
+	write_attach_class "$client_dir/StackCaptureAttach.class" 2>/dev/null && return 0
+	remove_client
+	return 1
+}
+
+remove_client() {
+	[ -n "$client_dir" ] && rm -rf "$client_dir" 2>/dev/null
+	client_dir=
+}
+
+# java_major JAVA_HOME: the feature version from the release file ("17.0.15" is 17, "1.8.0"
+# is 1); empty when there is none.
+java_major() {
+	while IFS= read -r _l; do
+		case $_l in JAVA_VERSION=*)
+			_l=${_l#JAVA_VERSION=}
+			_l=${_l#\"}
+			printf '%s' "${_l%%[!0-9]*}"
+			return 0
+			;;
+		esac
+	done 2>/dev/null <"$1/release"
+}
+
+# write_attach_class FILE: the client's class file, byte by byte. The script as stored holds
+# a placeholder; ProbeScript puts the compiled class there (attach.go).
+write_attach_class() { printf '@STACKCAPTURE_ATTACH_CLASS@' >"$1"; }
+
 # ns_pid PID: the JVM's pid in its own pid namespace (the last NSpid field), which names its
 # attach files; the pid itself on kernels without NSpid.
 ns_pid() {
@@ -323,8 +394,8 @@ untrigger_attach_listener() {
 	attach_file=
 }
 
-# dump PID: jcmd, else jstack, else SIGQUIT. The tools attach to the JVM, which works
-# when they run as the JVM's user (normally the case inside its container).
+# dump PID: the early tool's dump, else jcmd, else jstack, else SIGQUIT. The tools attach to
+# the JVM, which works when they run as the JVM's user (normally the case in its container).
 dump() {
 	_pid=$1
 	if ! attach_allowed "$_pid"; then
@@ -332,14 +403,16 @@ dump() {
 		return 0
 	fi
 	_why="no jcmd or jstack found"
-	# The early jcmd prints a "PID:" line once it read its command, before attaching; without
+	# The early tool prints a "PID:" line once it read its command, before attaching; without
 	# it, it failed before attaching (its JVM did not start, it could not read its command):
-	# run it again the ordinary way.
+	# run jcmd or jstack the ordinary way.
 	if [ "$_pid" = "$early_pid" ]; then
 		case $early_out in
 		"$_pid:"* | *"$nl$_pid:"*)
-			tool_result jcmd "$early_rc" "$early_out" && return 0
-			_why="jcmd failed"
+			tool_result "$early_tool" "$early_rc" "$early_out" && return 0
+			# jcmd and jstack attach the way jcmd did: they would fail too. After the
+			# client, the JDK's own tools still get their turn.
+			[ "$early_tool" = jcmd ] && _why="jcmd failed"
 			;;
 		esac
 	fi
@@ -351,7 +424,7 @@ dump() {
 		fi
 		have timeout && set -- timeout "$dump_timeout" "$@"
 		stamp dump_start "$_pid"
-		_out=$("$@" 2>&1)
+		_out=$(run_tool "$@" 2>&1)
 		_rc=$?
 		stamp dump_end "$_pid"
 		tool_result "$_tool" "$_rc" "$_out" && return 0

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,66 +121,113 @@ func safepointLineTotal(line string) time.Duration {
 // clockSlack covers /proc/uptime's 10 ms resolution and the JVM log's 1 ms.
 const clockSlack = 25 * time.Millisecond
 
-// TestProbeLiveOverlap: jcmd starts before the window, yet the dump (its safepoint in the
-// target's own log) is taken after the end sample; the spinner still ranks first; a JVM
-// never attached before gets its attach listener started by the probe, without a SIGQUIT
-// thread dump in its log and without a leftover attach file.
+// TestProbeLiveOverlap: the early dump tool (the probe's attach client where mktemp lets it
+// write its class, else jcmd) starts before the window, yet the dump (its safepoint in the
+// target's own log) is taken after the end sample; the spinner still ranks first; a JVM never
+// attached before gets its attach listener started by the probe, without a SIGQUIT thread
+// dump in its log and without a leftover attach file or client directory. On JDK 25 the
+// client asks for the reply without streaming, as the target's attach log shows.
 func TestProbeLiveOverlap(t *testing.T) {
 	classDir := jvmtest.Compile(t)
 	for _, tc := range []struct{ name, home string }{
 		{"jdk17", jvmtest.JDK17Home},
 		{"jdk25", jvmtest.JDK25Home},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			java := filepath.Join(tc.home, "bin", "java")
-			jvmtest.RequireFile(t, java)
-			logPath := filepath.Join(t.TempDir(), "safepoint.log")
-			jvm := jvmtest.Start(t, java, classDir, "-Xlog:safepoint:file="+logPath+":utctime")
-			socket := filepath.Join("/tmp", ".java_pid"+strconv.Itoa(jvm.PID))
-			if _, err := os.Stat(socket); err == nil {
-				t.Fatalf("%s exists before any attach", socket)
-			}
-			clock := newUptimeClock(t)
-			// rm: the probe triggers the listener only when it can remove its trigger file.
-			out, _ := probeRun{path: jvmtest.ToolPath(t, append(fullTools, "rm")...), pids: []int{jvm.PID}}.run(t)
-			rec := onlyJVM(t, out, jvm.PID)
-			if rec.DumpSource != SourceJcmd || rec.DumpExit != 0 || len(rec.Errors) > 0 {
-				t.Fatalf("source %q exit %d errors %q, want jcmd", rec.DumpSource, rec.DumpExit, rec.Errors)
-			}
-			// The probe's trigger started the listener during the window: its thread is in
-			// the end sample. Left to jcmd, it would start only after the window.
-			listener := false
-			for _, task := range rec.End.Tasks {
-				listener = listener || task.Comm == "Attach Listener"
-			}
-			if !listener {
-				t.Error("no Attach Listener thread in the end sample: the listener was not started during the window")
-			}
-			assertSpinnerFirst(t, rec, Analyze(rec, mustParseDump(t, rec.DumpText), 5), jvm)
+		for _, tool := range []struct {
+			name   string
+			extra  []string // besides fullTools; rm: the trigger file must be removable
+			source DumpSource
+		}{
+			{"jcmd", []string{"rm"}, SourceJcmd},
+			{"attach client", []string{"rm", "mktemp"}, SourceAttach},
+		} {
+			t.Run(tc.name+"/"+tool.name, func(t *testing.T) {
+				java := filepath.Join(tc.home, "bin", "java")
+				jvmtest.RequireFile(t, java)
+				logDir := t.TempDir()
+				logPath, attachLog := filepath.Join(logDir, "safepoint.log"), filepath.Join(logDir, "attach.log")
+				jvm := jvmtest.Start(t, java, classDir, "-Xlog:safepoint:file="+logPath+":utctime",
+					"-Xlog:attach=debug:file="+attachLog)
+				socket := filepath.Join("/tmp", ".java_pid"+strconv.Itoa(jvm.PID))
+				if _, err := os.Stat(socket); err == nil {
+					t.Fatalf("%s exists before any attach", socket)
+				}
+				clientDirsBefore := attachClientDirs(t)
+				clock := newUptimeClock(t)
+				out, _ := probeRun{path: jvmtest.ToolPath(t, append(fullTools, tool.extra...)...), pids: []int{jvm.PID}}.run(t)
+				rec := onlyJVM(t, out, jvm.PID)
+				if rec.DumpSource != tool.source || rec.DumpExit != 0 || len(rec.Errors) > 0 {
+					t.Fatalf("source %q exit %d errors %q, want %s", rec.DumpSource, rec.DumpExit, rec.Errors, tool.source)
+				}
+				// The probe's trigger started the listener during the window: its thread is in
+				// the end sample. Left to the tool, it would start only after the window.
+				listener := false
+				for _, task := range rec.End.Tasks {
+					listener = listener || task.Comm == "Attach Listener"
+				}
+				if !listener {
+					t.Error("no Attach Listener thread in the end sample: the listener was not started during the window")
+				}
+				assertSpinnerFirst(t, rec, Analyze(rec, mustParseDump(t, rec.DumpText), 5), jvm)
 
-			start, end := clock.at(rec.Start.Uptime), clock.at(rec.End.Uptime)
-			dumps := dumpSafepoints(t, logPath)
-			if len(dumps) != 1 {
-				t.Fatalf("%d thread-dump safepoints, want 1", len(dumps))
-			}
-			if dumps[0].Before(end.Add(-clockSlack)) {
-				t.Errorf("dump safepoint at %s, before the end sample at %s (window from %s)",
-					dumps[0].Format(time.StampMilli), end.Format(time.StampMilli), start.Format(time.StampMilli))
-			}
+				start, end := clock.at(rec.Start.Uptime), clock.at(rec.End.Uptime)
+				dumps := dumpSafepoints(t, logPath)
+				if len(dumps) != 1 {
+					t.Fatalf("%d thread-dump safepoints, want 1", len(dumps))
+				}
+				if dumps[0].Before(end.Add(-clockSlack)) {
+					t.Errorf("dump safepoint at %s, before the end sample at %s (window from %s)",
+						dumps[0].Format(time.StampMilli), end.Format(time.StampMilli), start.Format(time.StampMilli))
+				}
 
-			// The listener was started by the probe's own trigger: the socket exists, the
-			// trigger file is gone, and SIGQUIT printed nothing to the JVM's stdout.
-			if _, err := os.Stat(socket); err != nil {
-				t.Errorf("attach socket: %v", err)
-			}
-			if _, err := os.Stat(filepath.Join("/tmp", ".attach_pid"+strconv.Itoa(jvm.PID))); !os.IsNotExist(err) {
-				t.Errorf("attach trigger file left behind: %v", err)
-			}
-			if b, _ := os.ReadFile(jvm.Stdout); bytes.Contains(b, []byte("Full thread dump")) {
-				t.Errorf("the JVM printed a SIGQUIT dump to its log:\n%s", clip(string(b), 1000))
-			}
-		})
+				// The listener was started by the probe's own trigger: the socket exists, the
+				// trigger file is gone, and SIGQUIT printed nothing to the JVM's stdout.
+				if _, err := os.Stat(socket); err != nil {
+					t.Errorf("attach socket: %v", err)
+				}
+				if _, err := os.Stat(filepath.Join("/tmp", ".attach_pid"+strconv.Itoa(jvm.PID))); !os.IsNotExist(err) {
+					t.Errorf("attach trigger file left behind: %v", err)
+				}
+				if b, _ := os.ReadFile(jvm.Stdout); bytes.Contains(b, []byte("Full thread dump")) {
+					t.Errorf("the JVM printed a SIGQUIT dump to its log:\n%s", clip(string(b), 1000))
+				}
+				if left := newEntries(attachClientDirs(t), clientDirsBefore); len(left) > 0 {
+					t.Errorf("the attach client's directory was left behind: %v", left)
+				}
+				// JDK 24+ streams a reply while the VM holds the safepoint unless asked not to
+				// (JDK-8319055): the target then stays paused as long as the tool takes to read.
+				if tc.name == "jdk25" {
+					b, err := os.ReadFile(attachLog)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Contains(b, []byte("executing command jcmd, streaming output: 0")) {
+						t.Errorf("the dump was not asked for without streaming; the target's attach log:\n%s", clip(string(b), 2000))
+					}
+				}
+			})
+		}
 	}
+}
+
+// attachClientDirs lists the attach client's directories under /tmp.
+func attachClientDirs(t *testing.T) []string {
+	t.Helper()
+	m, err := filepath.Glob("/tmp/.stackcapture-attach.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func newEntries(after, before []string) []string {
+	var added []string
+	for _, a := range after {
+		if !slices.Contains(before, a) {
+			added = append(added, a)
+		}
+	}
+	return added
 }
 
 // TestProbeLiveOverlapFallback: a jcmd that cannot take its command from a file (its early

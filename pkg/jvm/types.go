@@ -7,6 +7,7 @@ type DumpSource string
 
 // The ways a dump is taken, in the order the probe tries them.
 const (
+	SourceAttach  DumpSource = "attach"  // the probe's attach client: Thread.print -l over the attach socket
 	SourceJcmd    DumpSource = "jcmd"    // jcmd <pid> Thread.print -l
 	SourceJstack  DumpSource = "jstack"  // jstack -l <pid>
 	SourceSigquit DumpSource = "sigquit" // kill -3, dump read back from the container log

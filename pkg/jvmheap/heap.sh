@@ -120,7 +120,11 @@ is_jvm() {
 	[ "$1" = "$$" ] && return 1
 	IFS= read -r _comm 2>/dev/null <"/proc/$1/comm" || return 1
 	case $_comm in
-	java) return 0 ;;
+	java)
+		# The thread probe's attach client is a java too.
+		case $(proc_text "$1" cmdline) in *.stackcapture-attach.*StackCaptureAttach*) return 1 ;; esac
+		return 0
+		;;
 	jcmd | jstack | jps | jinfo | jmap | jstat) return 1 ;;
 	esac
 	if have grep; then

@@ -3,7 +3,7 @@
 
 export type CaptureStatus = 'queued' | 'running' | 'done' | 'failed' | 'skipped';
 export type CaptureTrigger = 'alert' | 'manual';
-export type DumpSource = 'jcmd' | 'jstack' | 'sigquit';
+export type DumpSource = 'attach' | 'jcmd' | 'jstack' | 'sigquit';
 
 /** The busiest thread of a capture, as listed. */
 export interface TopThread {
