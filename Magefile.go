@@ -166,13 +166,21 @@ func Test() error {
 	if err := useNode(); err != nil { // the pinned Node 24 for the frontend lane (mage_node.go)
 		return err
 	}
+	// The go tests lane compiles the race-instrumented packages first, and the integration tier
+	// compiles its race test binary only after that: the go command shares a compiled package
+	// only once it is in the cache, so two `go test -race` starting together on a cold machine
+	// compiled client-go, the SDK and SQLite twice over (minutes of both cores).
+	raceBuilt := make(chan struct{})
 	lanes := []struct {
 		name   string
 		stages []func(io.Writer) error
 	}{
 		{"lint and fuzz", []func(io.Writer) error{lint, fuzz}},
-		{"go tests", []func(io.Writer) error{testGo}},
-		{"integration tier", []func(io.Writer) error{testIntegration}},
+		{"go tests", []func(io.Writer) error{func(out io.Writer) error {
+			defer close(raceBuilt)
+			return buildRace(out)
+		}, testGo}},
+		{"integration tier", []func(io.Writer) error{func(out io.Writer) error { return testIntegration(out, raceBuilt) }}},
 		{"frontend", []func(io.Writer) error{testFrontend, testBrowser, testGrafana13}},
 	}
 	var (
@@ -266,6 +274,12 @@ func lint(out io.Writer) error {
 // TestGo runs the Go tests with the race detector (go vet's checks run in Lint, as govet).
 func TestGo() error { return testGo(os.Stdout) }
 
+// buildRace compiles every package, the integration tier's included, with the race detector:
+// what both Go test lanes then find in the build cache.
+func buildRace(out io.Writer) error {
+	return runTo(out, "go", "build", "-race", "-tags", "integration", "./...")
+}
+
 func testGo(out io.Writer) error {
 	return runTo(out, "go", "test", "-race", "-count=1", "-timeout", "25m", "./...")
 }
@@ -275,14 +289,15 @@ func testGo(out io.Writer) error {
 // pods/proxy to a pod address in a network namespace, plus the exec round-trip benchmark. The
 // first run builds the three programs from the Go module proxy into
 // ${XDG_CACHE_HOME:-~/.cache}/stackcapture-integration (minutes); later runs reuse them.
-func TestIntegration() error { return testIntegration(os.Stdout) }
+func TestIntegration() error { return testIntegration(os.Stdout, nil) }
 
 // testIntegration builds the cluster's programs (test/integration/clusterbin) at the same time
 // as `go test` compiles the race-instrumented test binary, instead of after it inside TestMain:
 // on a cold machine those were the lane's two long steps in a row. TestMain still calls the
 // same build, which waits on the build's file lock and then finds the programs in the cache.
 // -timeout covers a cold build that TestMain must finish itself: a guard, not an expected time.
-func testIntegration(out io.Writer) error {
+// When raceBuilt is not nil, `go test` starts once it is closed (see Test).
+func testIntegration(out io.Writer, raceBuilt <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	var prebuild bytes.Buffer
@@ -299,6 +314,9 @@ func testIntegration(out io.Writer) error {
 		}
 		prebuilt <- err
 	}()
+	if raceBuilt != nil {
+		<-raceBuilt
+	}
 	err := runTo(out, "go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "40m", "-v",
 		"-bench", "ExecRoundTrip", "-benchtime", "40x", "./test/integration/")
 	var perr error
@@ -434,7 +452,9 @@ func fuzz(out io.Writer) error {
 		{"./pkg/jvm", "FuzzParseProbeOutput"},
 		{"./pkg/jvmheap", "FuzzParseProbeOutput"},
 	} {
-		if err := runTo(out, "go", "test", target.pkg, "-run", "^$", "-fuzz", "^"+target.name+"$", "-fuzztime", "10s"); err != nil {
+		// One fuzzing worker: the other lanes are using both cores, and ten seconds is a smoke
+		// run either way (the long runs are by hand, as above).
+		if err := runTo(out, "go", "test", target.pkg, "-run", "^$", "-fuzz", "^"+target.name+"$", "-fuzztime", "10s", "-parallel", "1"); err != nil {
 			return err
 		}
 	}

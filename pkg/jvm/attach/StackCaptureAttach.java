@@ -102,7 +102,9 @@ public final class StackCaptureAttach extends Thread {
             fail(EXIT_SOCKET, "attach socket " + args[1] + ": " + e.getMessage());
             return;
         }
-        System.exit(code == 0 ? 0 : EXIT_ERROR_REPLY);
+        // halt: the reply is written (unbuffered) and there is nothing to shut down; the probe
+        // waits for this process to end.
+        Runtime.getRuntime().halt(code == 0 ? 0 : EXIT_ERROR_REPLY);
     }
 
     /** Version 1: the command and exactly three arguments, each NUL-terminated. */
