@@ -188,7 +188,7 @@ func TestCaptureRanksTheSpinningThreadFirst(t *testing.T) {
 			h.srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: "checkout-0", Node: "worker-1",
 				Containers: []kubetest.ContainerSpec{{Name: "app", Env: containerEnv(filepath.Join(home, "bin")+":/usr/bin:/bin", j.PID)}}})
 			c := h.captureOne(t, alert.Target{Namespace: "shop", Pod: "checkout-0", Container: "app"})
-			assertHotThreadFirst(t, c, jvm.SourceJcmd)
+			assertHotThreadFirst(t, c, jvm.SourceAttach)
 			if c.Node != "worker-1" {
 				t.Errorf("node %q, want the pod's spec.nodeName worker-1", c.Node)
 			}
@@ -209,7 +209,7 @@ func TestCaptureWholePodFindsTheJVMContainer(t *testing.T) {
 		{Name: "app", Env: containerEnv("/usr/bin:/bin", j.PID)},
 	}})
 	c := h.captureOne(t, alert.Target{Namespace: "shop", Pod: "web-0"})
-	assertHotThreadFirst(t, c, jvm.SourceJcmd)
+	assertHotThreadFirst(t, c, jvm.SourceAttach)
 	if c.Container != "app" || c.Processes[0].Container != "app" {
 		t.Errorf("container %q / process container %q, want app", c.Container, c.Processes[0].Container)
 	}

@@ -36,7 +36,7 @@ func TestCaptureRecordsWorkloadAndFrames(t *testing.T) {
 		t.Fatalf("submit: %+v %v", res, err)
 	}
 	c := h.wait(t, res.Accepted[0].ID)
-	assertHotThreadFirst(t, c, jvm.SourceJcmd)
+	assertHotThreadFirst(t, c, jvm.SourceAttach)
 	if want := (store.Workload{Kind: "Deployment", Name: "checkout"}); c.Workload != want {
 		t.Errorf("workload %+v, want %+v", c.Workload, want)
 	}

@@ -78,7 +78,7 @@ func TestWebhookCapturesSpinningThreadThroughAPIServer(t *testing.T) {
 			a := newApp(t, id, tr.transport, map[string]any{"sampleWindow": "1s", "topThreads": 10})
 			capID := submitOne(t, a, tg)
 			d := plugintest.WaitFinished(t, a, capID)
-			assertSpinnerFirst(t, d, j, jvm.SourceJcmd)
+			assertSpinnerFirst(t, d, j, jvm.SourceAttach)
 			if d.Alert == nil || d.Alert.AlertName != "Pod CPU high" || d.DashboardUID != "lab-dash" || d.PanelID != 1 {
 				t.Errorf("alert %+v dashboard %q panel %d, want the fixture's", d.Alert, d.DashboardUID, d.PanelID)
 			}
@@ -198,7 +198,7 @@ func TestExecOverWebSocketNeedsGet(t *testing.T) {
 			a := newApp(t, id, tr.transport, map[string]any{"sampleWindow": "1s"})
 			d := plugintest.WaitFinished(t, a, submitOne(t, a, tg))
 			if tr.transport == kube.ExecTransportSPDY {
-				assertSpinnerFirst(t, d, j, jvm.SourceJcmd)
+				assertSpinnerFirst(t, d, j, jvm.SourceAttach)
 				return
 			}
 			want := fmt.Sprintf(`forbidden: cannot get pods/exec in namespace %q (RBAC: grant "get" on "pods/exec")`, ns)
@@ -278,7 +278,7 @@ func TestNamespacedRBACAndNamespaceOutsideAllowedSkipped(t *testing.T) {
 	if len(sub.Skipped) != 1 || sub.Skipped[0].Namespace != other || !strings.Contains(sub.Skipped[0].Reason, "is not in the app's allowedNamespaces") {
 		t.Errorf("skipped %+v, want %s outside allowedNamespaces", sub.Skipped, other)
 	}
-	assertSpinnerFirst(t, plugintest.WaitFinished(t, a, sub.Accepted[0].ID), j, jvm.SourceJcmd)
+	assertSpinnerFirst(t, plugintest.WaitFinished(t, a, sub.Accepted[0].ID), j, jvm.SourceAttach)
 
 	// The binding really is namespaced: the same account may not exec outside it.
 	client, err := kube.NewForConfig(id.config)
@@ -319,7 +319,7 @@ func TestPodDeletedMidCaptureFails(t *testing.T) {
 	if d.Status != "failed" || !strings.Contains(d.Error, want) {
 		t.Errorf("capture of the deleted pod %s: %q, want failed with %q", d.Status, d.Error, want)
 	}
-	assertSpinnerFirst(t, plugintest.WaitFinished(t, a, busyID), j, jvm.SourceJcmd)
+	assertSpinnerFirst(t, plugintest.WaitFinished(t, a, busyID), j, jvm.SourceAttach)
 }
 
 // A JVM that is frozen (SIGSTOP: it cannot answer jcmd's attach) makes the capture run into
@@ -376,7 +376,7 @@ func TestFallbackToSPDYBehindProxyWithoutWebSocket(t *testing.T) {
 	a := newApp(t, identity{namespace: id.namespace, name: id.name, config: viaProxy}, kube.ExecTransportFallback,
 		map[string]any{"sampleWindow": "1s"})
 	d := plugintest.WaitFinished(t, a, submitOne(t, a, tg))
-	assertSpinnerFirst(t, d, j, jvm.SourceJcmd)
+	assertSpinnerFirst(t, d, j, jvm.SourceAttach)
 	refused, spdy := proxy.counts()
 	if refused == 0 || spdy == 0 {
 		t.Errorf("the proxy refused %d WebSocket and passed %d SPDY upgrades; want the exec to have tried the one and used the other", refused, spdy)
