@@ -152,8 +152,8 @@ func Screenshots() error {
 
 // Test runs every test: Go (with the race detector, real JVMs, real SQLite, Kubernetes' exec
 // server in process), the integration tier (a real kube-apiserver with kwok) and the frontend
-// (typecheck, lint, Jest, production build, then the browser tier in Chromium), the linter, and
-// each fuzz target briefly.
+// (typecheck, lint, Jest, production build, then the browser tier in Chromium, then Jest again
+// against Grafana 13's packages), the linter, and each fuzz target briefly.
 //
 // The stages run in four lanes at once, each lane's output printed as one block when it ends:
 // much of a serial run's time is spent waiting (module and npm downloads, sampling windows,
@@ -408,7 +408,8 @@ func testBrowser(out io.Writer) error {
 // TestGrafana13 runs the frontend's Jest suite against what Grafana 13.2 gives plugins: React 19
 // and @grafana/* 13.2.3, installed from compat/grafana13's own lock with npm ci. The project
 // itself builds against the oldest supported Grafana (12.4); this shows the newest works too.
-// Not part of Test: the second install and run take about 4 minutes on the shared machine.
+// Test runs it in its frontend lane, after the browser tier; the second install and run take
+// about 4 minutes on the shared machine.
 func TestGrafana13() error {
 	if err := useNode(); err != nil {
 		return err

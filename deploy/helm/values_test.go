@@ -20,6 +20,7 @@ import (
 
 	"github.com/seed/stackcapture/pkg/plugin"
 	"github.com/seed/stackcapture/pkg/plugin/plugintest"
+	"github.com/seed/stackcapture/pkg/settingspec"
 )
 
 // Regenerating the recorded files (never the chart's code, only its value paths):
@@ -293,10 +294,26 @@ func TestValuesInstallThePlugin(t *testing.T) {
 }
 
 // serverSettingKeys are the keys of grafana.ini [plugin.seed-stackcapture-app] the plugin
-// reads (server-level configuration).
-var serverSettingKeys = []string{
-	"database_path", "clusters", "allow_exec_credentials", "allow_kubelet_pprof", "per_node_limit", "global_limit",
-	"max_database_bytes", "min_cooldown",
+// reads (server-level configuration), from the settings spec the plugin and the README's
+// table follow; per-cluster keys (cluster_<name>_…) for each of clusters.
+func serverSettingKeys(t *testing.T, clusters []string) []string {
+	t.Helper()
+	spec, err := settingspec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, st := range spec.Server {
+		rest, perCluster := strings.CutPrefix(st.Key, "cluster_<name>_")
+		if !perCluster {
+			keys = append(keys, st.Key)
+			continue
+		}
+		for _, c := range clusters {
+			keys = append(keys, "cluster_"+c+"_"+rest)
+		}
+	}
+	return keys
 }
 
 // TestValuesConfigureThePlugin: the server-level section, the service account, the token,
@@ -308,12 +325,7 @@ func TestValuesConfigureThePlugin(t *testing.T) {
 	if !ok {
 		t.Fatalf("grafana.ini has no section plugin.%s", pluginID)
 	}
-	clusters := strings.Split(fmt.Sprint(section["clusters"]), ",")
-	keys := slices.Clone(serverSettingKeys)
-	for _, c := range clusters {
-		keys = append(keys, "cluster_"+c+"_kubeconfig", "cluster_"+c+"_namespaces",
-			"cluster_"+c+"_context", "cluster_"+c+"_api_server")
-	}
+	keys := serverSettingKeys(t, strings.Split(fmt.Sprint(section["clusters"]), ","))
 	// The plugin's own parser accepts the section as Grafana hands it over (one environment
 	// variable per key).
 	var environ []string

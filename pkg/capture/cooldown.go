@@ -78,6 +78,17 @@ func (c *cooldown) record(namespace, pod, container string, at time.Time) {
 	}
 }
 
+// restore records a capture made at `at` before this process started (read back from the
+// store), for a caller whose period is period. It raises keep to that period first: a shared
+// cooldown starts with keep 0, and record keeps nothing until some period asks for it, so
+// without this a restart would forget every capture made just before it.
+func (c *cooldown) restore(namespace, pod, container string, at time.Time, period time.Duration) {
+	c.mu.Lock()
+	c.keep = max(c.keep, period)
+	c.mu.Unlock()
+	c.record(namespace, pod, container, at)
+}
+
 // release forgets a reservation that did not turn into a capture.
 func (c *cooldown) release(namespace, pod, container string, at time.Time) {
 	key := podKey{namespace, pod}

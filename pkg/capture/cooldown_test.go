@@ -83,3 +83,19 @@ func TestCooldownZeroPeriodNeverRefuses(t *testing.T) {
 		}
 	}
 }
+
+// A cluster's shared cooldown starts empty, with no period of its own (each org's manager asks
+// with its own): captures read back from the store after a restart still hold it, for the
+// period of the manager that restored them.
+func TestCooldownRestoredIntoASharedCooldown(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	period := 10 * time.Minute
+	c := NewShared(1, 1, 0).cooldown
+	c.restore("shop", "p", "app", t0, period)
+	if ok, next := c.reserveFor("shop", "p", "app", t0.Add(time.Minute), period); ok || !next.Equal(t0.Add(period)) {
+		t.Errorf("right after a restored capture: ok %v, next %v; want refused until %v", ok, next, t0.Add(period))
+	}
+	if ok, _ := c.reserveFor("shop", "p", "app", t0.Add(period), period); !ok {
+		t.Error("refused once the restored capture's period ended")
+	}
+}

@@ -228,7 +228,7 @@ func (m *Manager) RestoreCooldown(ctx context.Context) error {
 		if k.Cluster != m.cfg.Cluster {
 			continue
 		}
-		m.cooldown.record(k.Namespace, k.Pod, k.Container, at)
+		m.cooldown.restore(k.Namespace, k.Pod, k.Container, at, m.cfg.Cooldown)
 	}
 	return nil
 }

@@ -579,6 +579,36 @@ func TestStoppedCaptureDoesNotHoldTheCooldown(t *testing.T) {
 	}
 }
 
+// Cooldowns are per cluster, after a restart too: a capture of shop/p/c in cluster east holds
+// the cooldown of east's shop/p/c, not of a container of the same names in cluster west.
+func TestRestoredCooldownIsPerCluster(t *testing.T) {
+	target := alert.Target{Namespace: "shop", Pod: "p", Container: "c"}
+	for _, tc := range []struct {
+		cluster  string
+		inCooled bool
+	}{{"east", true}, {"west", false}} {
+		t.Run(tc.cluster, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Cluster = tc.cluster
+			h := newHarness(t, cfg)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := h.store.Insert(ctx, &store.Capture{OrgID: 1, Cluster: "east", Status: store.StatusQueued, Trigger: store.TriggerAlert,
+				Namespace: target.Namespace, Pod: target.Pod, Container: target.Container, CreatedAt: time.Now().UTC().Add(-time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.m.RestoreCooldown(ctx); err != nil { // as a restarted process does
+				t.Fatal(err)
+			}
+			res := h.submit(t, target)
+			cooled := len(res.Skipped) == 1 && strings.HasPrefix(res.Skipped[0].Reason, "cooldown:")
+			if cooled != tc.inCooled || len(res.Accepted)+len(res.Skipped) != 1 {
+				t.Errorf("cluster %s after east's capture: %+v, want in cooldown %v", tc.cluster, res, tc.inCooled)
+			}
+		})
+	}
+}
+
 // failingStore fails the final writes of captures a number of times, as a full volume does,
 // before letting them through to the real store.
 type failingStore struct {

@@ -2,6 +2,8 @@ package jvmheap
 
 import (
 	"strings"
+
+	"github.com/seed/stackcapture/pkg/jvm"
 )
 
 // Evidence is the "jvm-heap" evidence for one JVM (see pkg/pprof/doc.go for the shape
@@ -38,9 +40,11 @@ const (
 )
 
 // Summarize turns one JVM's script output into evidence, keeping top histogram rows.
-// complete is whether the script's output reached "@sc done".
+// complete is whether the script's output reached "@sc done". The JVM's command line is
+// masked as the thread capture's is (jvm.MaskSecrets): the summary is stored and every
+// Viewer of the org sees it, so a -Ddb.password=… must not reach it.
 func Summarize(j *JVMOutput, mode HistogramMode, top int, complete bool) *Evidence {
-	ev := &Evidence{PID: j.PID, Command: j.Command, Mode: mode}
+	ev := &Evidence{PID: j.PID, Command: jvm.MaskSecrets(j.Command), Mode: mode}
 	fail := func(part, reason, msg string) {
 		ev.Failures = append(ev.Failures, Failure{Part: part, Reason: reason, Message: msg})
 	}

@@ -221,6 +221,26 @@ func TestInvalidSettingsAnswer503AndHealthSaysWhy(t *testing.T) {
 	}
 }
 
+// An invalid server configuration (the server admin's grafana.ini section) is never replaced by
+// defaults: every org's routes answer 503 naming each wrong key, and so does the health check.
+func TestInvalidServerConfigAnswers503AndHealthSaysWhy(t *testing.T) {
+	p := realProcess(t, map[string]string{"per_node_limit": "0", "cluster_default_namespaces": "Shop!",
+		"database_path": filepath.Join(t.TempDir(), "captures.db")})
+	for _, org := range []int64{1, 2} {
+		a := p.InstanceT(t, org, nil)
+		r := plugintest.CallInOrg(t, a, org, "POST", "/webhook", webhookFixture(t, "grafana-12.4-k8s-firing-linked-panel.json"), plugintest.Editor)
+		for _, want := range []string{"invalid server configuration ([plugin.seed-stackcapture-app] in grafana.ini", `per_node_limit: "0"`, `cluster_default_namespaces: "Shop!"`} {
+			if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), want) {
+				t.Errorf("org %d webhook with an invalid server configuration: %d %s, want 503 with %q", org, r.Status, r.Body, want)
+			}
+		}
+		res, err := a.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+		if err != nil || res.Status != backend.HealthStatusError || !strings.Contains(res.Message, "per_node_limit") || !strings.Contains(res.Message, "cluster_default_namespaces") {
+			t.Errorf("org %d health: %v %v %q", org, err, res.Status, res.Message)
+		}
+	}
+}
+
 func TestHealthCheck(t *testing.T) {
 	ta := newTestApp(t, map[string]any{"allowedNamespaces": []string{"shop", "pay"}})
 	health := func() (*backend.CheckHealthResult, map[string]plugin.HealthCheck) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/seed/stackcapture/pkg/settingspec"
 )
 
 // These tests keep the shipped pieces in step with the code: a contact point that calls a
@@ -511,5 +514,113 @@ func TestComposeContactPointWorksFromTheFirstStart(t *testing.T) {
 	values := string(repoFile(t, "deploy", "helm", "values.yaml"))
 	if strings.Contains(values, "STACKCAPTURE_WEBHOOK_") {
 		t.Error("deploy/helm/values.yaml sets the compose-only basic-auth variables")
+	}
+}
+
+// iniSection reads one section of an ini file as Grafana does for a plugin's section: key =
+// value lines, ';' and '#' comments, whitespace around both sides trimmed.
+func iniSection(raw []byte, name string) map[string]string {
+	out := map[string]string{}
+	in := false
+	for _, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, ";") || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			in = line[1:len(line)-1] == name
+		case in:
+			if k, v, ok := strings.Cut(line, "="); ok {
+				out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			}
+		}
+	}
+	return out
+}
+
+// docker compose runs Grafana with provisioning/grafana.ini as its grafana.ini: the server
+// configuration the quick start gets. With compose's defaults for the variables it reads
+// ($__env{…}), every key is one the plugin reads and the plugin accepts the section: one
+// cluster through the mounted kubeconfig, every namespace allowed.
+func TestComposeGrafanaIniIsAServerConfigThePluginTakes(t *testing.T) {
+	var compose struct {
+		Services map[string]struct {
+			Volumes     []string          `json:"volumes"`
+			Environment map[string]string `json:"environment"`
+		} `json:"services"`
+	}
+	if err := yaml.Unmarshal(repoFile(t, "docker-compose.yaml"), &compose); err != nil {
+		t.Fatal(err)
+	}
+	g := compose.Services["grafana"]
+	if !slices.Contains(g.Volumes, "./provisioning/grafana.ini:/etc/grafana/grafana.ini:ro") {
+		t.Errorf("compose does not mount provisioning/grafana.ini as Grafana's grafana.ini: %v", g.Volumes)
+	}
+	// compose's value of each variable when the user sets none: ${NAME:-default}.
+	composeDefault := regexp.MustCompile(`^\$\{[A-Z0-9_]+:-(.*)\}$`)
+	env := map[string]string{}
+	for k, v := range g.Environment {
+		if m := composeDefault.FindStringSubmatch(v); m != nil {
+			v = m[1]
+		}
+		env[k] = v
+	}
+	grafanaEnv := regexp.MustCompile(`\$__env\{([A-Za-z0-9_]+)\}`)
+	section := iniSection(repoFile(t, "provisioning", "grafana.ini"), "plugin."+PluginID)
+	if len(section) == 0 {
+		t.Fatalf("provisioning/grafana.ini has no [plugin.%s] section", PluginID)
+	}
+	spec, err := settingspec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var environ []string
+	for k, v := range section {
+		for _, m := range grafanaEnv.FindAllStringSubmatch(v, -1) {
+			if _, ok := env[m[1]]; !ok {
+				t.Errorf("grafana.ini %s reads $__env{%s}, which compose does not set", k, m[1])
+			}
+		}
+		v = grafanaEnv.ReplaceAllStringFunc(v, func(ref string) string { return env[grafanaEnv.FindStringSubmatch(ref)[1]] })
+		known := false
+		for _, st := range spec.Server {
+			prefix, suffix, perCluster := strings.Cut(st.Key, "<name>")
+			known = known || k == st.Key || (perCluster && strings.HasPrefix(k, prefix) && strings.HasSuffix(k, suffix) && len(k) > len(prefix)+len(suffix))
+		}
+		if !known {
+			t.Errorf("grafana.ini %s is not a server key of pkg/settingspec/settings.json", k)
+		}
+		environ = append(environ, serverEnvPrefix+strings.ToUpper(k)+"="+v)
+	}
+	cfg, err := ParseServerConfig(environ, fixedDataDir("/var/lib/grafana"))
+	if err != nil {
+		t.Fatalf("the plugin refuses compose's grafana.ini: %v", err)
+	}
+	cl, ok := cfg.Cluster("default")
+	if len(cfg.Clusters) != 1 || !ok || cl.Kubeconfig != "/etc/stackcapture/kubeconfig" || !cl.AllNamespaces {
+		t.Errorf("compose's server configuration %+v: want the one cluster default, through the mounted kubeconfig, every namespace allowed", cfg.Clusters)
+	}
+	if !strings.HasPrefix(cfg.DatabasePath, "/var/lib/grafana/") {
+		t.Errorf("database %s is not on the grafana-data volume", cfg.DatabasePath)
+	}
+}
+
+// The namespace ceiling denies every namespace until the server admin sets it, so every install
+// path of the README says where: one that does not leaves its reader with no capture at all.
+func TestEveryInstallPathSetsTheNamespaceCeiling(t *testing.T) {
+	readme := string(repoFile(t, "README.md"))
+	_, install, ok := strings.Cut(readme, "\n## Install\n")
+	if !ok {
+		t.Fatal("README has no Install section")
+	}
+	install, _, _ = strings.Cut(install, "\n## ")
+	paths := strings.Split(install, "\n### ")[1:]
+	if len(paths) == 0 {
+		t.Fatal("README's Install section has no install paths (### sections)")
+	}
+	for _, p := range paths {
+		title, _, _ := strings.Cut(p, "\n")
+		if !strings.Contains(p, "cluster_default_namespaces") {
+			t.Errorf("README install path %q does not say to set cluster_default_namespaces in grafana.ini's [plugin.%s]", title, PluginID)
+		}
 	}
 }

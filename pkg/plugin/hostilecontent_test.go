@@ -19,7 +19,8 @@ import (
 
 // TestHostileContentStoredHarmless sends one webhook through CallResource whose content is built
 // to hurt the people who read captures: script URLs, a 420 KB label, a 100 KB pod name; and
-// captures a JVM whose command line carries secrets. What is stored and served is harmless.
+// captures a JVM whose command line carries secrets, taking every kind of evidence (capture:
+// all), so the JVM heap's summary is served too. What is stored and served is harmless.
 func TestHostileContentStoredHarmless(t *testing.T) {
 	ta := newTestApp(t, map[string]any{"sampleWindow": "300ms", "topThreads": 3})
 	j := jvmtest.Start(t, filepath.Join(jvmtest.JDK17Home, "bin", "java"), jvmtest.Compile(t),
@@ -31,7 +32,7 @@ func TestHostileContentStoredHarmless(t *testing.T) {
 	hugePod := strings.Repeat("p", 100*1024)
 	alerts := []map[string]any{
 		{"status": "firing", "startsAt": "2026-11-22T10:31:00Z",
-			"labels":       map[string]string{"alertname": "cpu", "namespace": "shop", "pod": "api-0", "container": "app", "team": bigLabel},
+			"labels":       map[string]string{"alertname": "cpu", "namespace": "shop", "pod": "api-0", "container": "app", "team": bigLabel, "capture": "all"},
 			"generatorURL": "javascript:alert(document.cookie)",
 			"dashboardURL": " JavaScript:alert(1)",
 			"panelURL":     "data:text/html,<script>alert(1)</script>"},
@@ -72,7 +73,18 @@ func TestHostileContentStoredHarmless(t *testing.T) {
 		!strings.Contains(d.Processes[0].Command, "-Dapi.token=***") || !strings.Contains(d.Processes[0].Command, "-Dspring.profiles.active=prod") {
 		t.Errorf("stored command line %q, want secrets masked and the rest kept", d.Processes[0].Command)
 	}
-	for _, path := range []string{fmt.Sprintf("/captures/%d", d.ID), fmt.Sprintf("/captures/%d/raw", d.ID), "/captures?limit=50"} {
+	paths := []string{fmt.Sprintf("/captures/%d", d.ID), fmt.Sprintf("/captures/%d/raw", d.ID), "/captures?limit=50"}
+	heap := false
+	for _, e := range d.Evidence {
+		heap = heap || e.Kind == "jvm-heap" && e.Failure == nil
+		if e.RawURL != "" {
+			paths = append(paths, "/"+e.RawURL)
+		}
+	}
+	if !heap {
+		t.Errorf("no jvm-heap evidence taken: %+v", d.Evidence)
+	}
+	for _, path := range paths {
 		got := plugintest.Call(t, ta.app, "GET", path, nil, plugintest.Viewer)
 		for _, secret := range [][]byte{[]byte("hunter2-secret"), []byte("tok-secret"), []byte("javascript:"), []byte(hugePod[:1000]), []byte(bigLabel[:2000])} {
 			if bytes.Contains(got.Body, secret) {

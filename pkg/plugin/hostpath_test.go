@@ -1,7 +1,9 @@
 package plugin_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -138,6 +140,36 @@ func TestOrgAdminCannotReachTheHost(t *testing.T) {
 	}
 	if _, err := os.Stat(evilDir); err == nil {
 		t.Error("the org's databasePath created a directory on the Grafana host")
+	}
+
+	// An org's databasePath naming another SQLite file on the host (Grafana's own, say) leaves
+	// it as it was: no tables added, no journal mode switched, no -wal file beside it.
+	other := filepath.Join(dir, "grafana.db")
+	db, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE dashboard (id INTEGER PRIMARY KEY, title TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := p.InstanceT(t, 2, map[string]any{"databasePath": other})
+	healthOf(t, b)
+	plugintest.CallInOrg(t, b, 2, "POST", "/captures", []byte(`{"namespace":"shop","pod":"nope"}`), plugintest.Editor)
+	plugintest.CallInOrg(t, b, 2, "GET", "/captures", nil, plugintest.Viewer)
+	if after, err := os.ReadFile(other); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the org's databasePath changed another SQLite file on the host (%v)", err)
+	}
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if _, err := os.Stat(other + suffix); err == nil {
+			t.Errorf("the plugin opened the org's databasePath: %s exists", other+suffix)
+		}
 	}
 }
 

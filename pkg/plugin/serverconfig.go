@@ -21,9 +21,10 @@ import (
 // credential plugins may run, and the capture limits. It comes from grafana.ini's
 // [plugin.seed-stackcapture-app] section, which Grafana hands to the plugin process as
 // environment variables GF_PLUGIN_<KEY uppercased> (grafana pkg/plugins/envvars:
-// getPluginSettings(p.ID, cfg).asEnvVar("GF_PLUGIN", hostEnv)), or from GF_PLUGIN_* variables
-// set on the Grafana server's own environment (Grafana's usual GF_<SECTION>_<KEY> override
-// of grafana.ini). Org Admins write jsonData only, which can narrow this, never widen it.
+// getPluginSettings(p.ID, cfg).asEnvVar("GF_PLUGIN", hostEnv)). asEnvVar lets a GF_PLUGIN_<KEY>
+// variable in Grafana's own environment override the value of a key the section sets; a key
+// the section does not set never reaches the plugin, whatever Grafana's environment holds.
+// Org Admins write jsonData only, which can narrow this, never widen it.
 
 // serverEnvPrefix starts the environment variables Grafana makes of the plugin's ini section.
 const serverEnvPrefix = "GF_PLUGIN_"

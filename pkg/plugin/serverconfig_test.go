@@ -1,12 +1,15 @@
 package plugin
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/seed/stackcapture/pkg/jvmheap"
+	"github.com/seed/stackcapture/pkg/kube"
+	"github.com/seed/stackcapture/pkg/settingspec"
 )
 
 func TestParseServerConfig(t *testing.T) {
@@ -101,6 +104,78 @@ func TestNamespaceCeiling(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.cluster.AllowsNamespace(tt.ns); got != tt.want {
 			t.Errorf("%+v allows %s = %v", tt.cluster, tt.ns, got)
+		}
+	}
+}
+
+// Every grafana.ini key the settings spec documents (and so the README's server table) is one
+// ParseServerConfig reads: set alone to a valid value other than its default, it changes the
+// configuration. The in-cluster defaults the table states are the client's.
+func TestEverySpecServerKeyIsRead(t *testing.T) {
+	spec, err := settingspec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A valid value other than the default, for keys whose kind alone does not give one.
+	values := map[string]string{
+		"clusters":                  "default,other",
+		"cluster_<name>_context":    "kind-lab",
+		"cluster_<name>_namespaces": "shop",
+		"cluster_<name>_api_server": "https://10.0.0.1:6443",
+		"heap_histogram":            "none",
+	}
+	defaults, err := ParseServerConfig(nil, fixedDataDir("/var/lib/grafana"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range spec.Server {
+		v, ok := values[st.Key]
+		if !ok {
+			switch st.Kind {
+			case settingspec.KindBool:
+				v = "true"
+			case settingspec.KindPath:
+				v = "/spec-test/" + strings.NewReplacer("<", "", ">", "").Replace(st.Key)
+			case settingspec.KindInt, settingspec.KindBytes:
+				def, lo, _, err := st.IntBounds()
+				if err != nil {
+					t.Fatal(err)
+				}
+				v = fmt.Sprint(lo)
+				if lo == def {
+					v = fmt.Sprint(def + 1)
+				}
+			case settingspec.KindDuration:
+				def, lo, _, err := st.DurationBounds()
+				if err != nil {
+					t.Fatal(err)
+				}
+				v = lo.String()
+				if lo == def {
+					v = (def + time.Second).String()
+				}
+			default:
+				t.Fatalf("%s: no test value for a %q setting: add one to values", st.Key, st.Kind)
+			}
+		}
+		key := strings.Replace(st.Key, "<name>", "default", 1)
+		got, err := ParseServerConfig([]string{serverEnvPrefix + strings.ToUpper(key) + "=" + v}, fixedDataDir("/var/lib/grafana"))
+		if err != nil {
+			t.Errorf("%s=%s: %v", key, v, err)
+			continue
+		}
+		if reflect.DeepEqual(got, defaults) {
+			t.Errorf("%s=%s changed nothing: the README documents a key the plugin does not read", key, v)
+		}
+	}
+	for key, want := range map[string]string{
+		"cluster_<name>_token_file": kube.DefaultTokenFile,
+		"cluster_<name>_ca_file":    kube.DefaultCAFile,
+		"cluster_<name>_api_server": kube.DefaultAPIServer,
+	} {
+		st, err := spec.ServerSetting(key)
+		if err != nil || !strings.Contains(st.DefaultText, "`"+want+"`") {
+			t.Errorf("%s: the spec's default %q (%v) does not name the client's %s", key, st.DefaultText, err, want)
 		}
 	}
 }

@@ -160,3 +160,14 @@ func describe(v any) string {
 	}
 	return fmt.Sprintf("%+v", v)
 }
+
+func inOrg(org int64, c *Capture) *Capture {
+	c.OrgID = org
+	return c
+}
+
+func newSkipped(ns, pod string, created time.Time, reason string) *Capture {
+	c := newQueued(ns, pod, created)
+	c.Status, c.Error, c.FinishedAt = StatusSkipped, reason, created
+	return c
+}

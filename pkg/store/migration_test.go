@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -168,5 +169,36 @@ func TestMigratedDatabaseTakesEvidence(t *testing.T) {
 	}
 	if left != 0 {
 		t.Fatalf("%d evidence rows outlived their pruned captures", left)
+	}
+}
+
+func TestMigrationV2KeepsRowsInOrgOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	if _, err := db.ExecContext(ctx, schemaV1+"PRAGMA user_version = 1;"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO captures (status, trigger, namespace, pod, created_at) VALUES ('running', 'alert', 'shop', 'a', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	c, err := s.GetInOrg(ctx, 1, 1)
+	if err != nil || c.OrgID != 1 || c.Owner != "" || !c.Deadline.IsZero() {
+		t.Fatalf("v1 row after migration: %+v %v", c, err)
+	}
+	// A v1 row has no owner: the first start recovers it whatever is alive.
+	if n, err := s.RecoverOrphans(ctx, time.Now(), func(string) bool { return true }); err != nil || n != 1 {
+		t.Errorf("RecoverOrphans of a v1 row: %d %v", n, err)
 	}
 }

@@ -146,8 +146,8 @@ export function CaptureNowForm({ initial }: Props) {
       </form>
       <ConfirmModal
         isOpen={confirming}
-        title="Capture threads now?"
-        body={`This samples thread CPU in ${cluster ? `${cluster}: ` : ''}${namespace}/${pod}${container ? `/${container}` : ''} for a few seconds and takes a thread dump of its JVMs.`}
+        title="Capture now?"
+        body={`This captures ${cluster ? `${cluster}: ` : ''}${namespace}/${pod}${container ? `/${container}` : ''} now, as an alert without a capture label would: what the app's default capture takes (unless an org admin changed it, each JVM's busiest threads over a few seconds with a thread dump, and a Go program's CPU profile), and the pod's story.`}
         confirmText="Capture"
         confirmVariant="primary"
         onConfirm={submit}
