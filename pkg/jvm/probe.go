@@ -25,7 +25,7 @@ const DefaultDumpTimeout = 30 * time.Second
 // ProbeScript returns the probe, to be sent on the exec's stdin, with the attach client's
 // class in it (attach.go). The slice is a new one on every call.
 func ProbeScript() []byte {
-	return bytes.Replace(probeScript, []byte(attachClassPlaceholder), []byte(attachClassPrintf()), 1)
+	return WithToolRoom(bytes.Replace(probeScript, []byte(attachClassPlaceholder), []byte(attachClassPrintf()), 1))
 }
 
 // ProbeArgs returns the argv that runs the probe from stdin with a sampling window.

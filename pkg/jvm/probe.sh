@@ -83,7 +83,7 @@ main() {
 	set +f
 	_first=$1
 	set --
-	if [ "${STACKCAPTURE_OVERLAP:-1}" != 0 ] && attach_allowed "$_first"; then
+	if [ "${STACKCAPTURE_OVERLAP:-1}" != 0 ] && attach_allowed "$_first" && tool_room; then
 		if [ "${STACKCAPTURE_CLIENT:-1}" != 0 ] && plan_client "$_first"; then
 			early_tool=attach
 			set -- "$_java" $client_opts -cp "$client_dir" StackCaptureAttach "$_first" \
@@ -357,6 +357,9 @@ java_major() {
 # a placeholder; ProbeScript puts the compiled class there (attach.go).
 write_attach_class() { printf '@STACKCAPTURE_ATTACH_CLASS@' >"$1"; }
 
+# tool_room and its helpers: toolroom.sh, put here by ProbeScript.
+# @STACKCAPTURE_TOOL_ROOM@
+
 # ns_pid PID: the JVM's pid in its own pid namespace (the last NSpid field), which names its
 # attach files; the pid itself on kernels without NSpid.
 ns_pid() {
@@ -395,7 +398,8 @@ untrigger_attach_listener() {
 }
 
 # dump PID: the early tool's dump, else jcmd, else jstack, else SIGQUIT. The tools attach to
-# the JVM, which works when they run as the JVM's user (normally the case in its container).
+# the JVM, which works when they run as the JVM's user (normally the case in its container);
+# none is started when the container's memory has no room for its JVM (tool_room).
 dump() {
 	_pid=$1
 	if ! attach_allowed "$_pid"; then
@@ -416,7 +420,7 @@ dump() {
 			;;
 		esac
 	fi
-	if [ "$_why" = "no jcmd or jstack found" ] && plan_tool "$_pid"; then
+	if [ "$_why" = "no jcmd or jstack found" ] && tool_room && plan_tool "$_pid"; then
 		if [ "$_tool" = jcmd ]; then
 			set -- "$_path" $tool_opts "$_pid" Thread.print -l
 		else

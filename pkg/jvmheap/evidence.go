@@ -29,14 +29,15 @@ type Failure struct {
 
 // Reasons a part is missing, a closed set the UI can branch on.
 const (
-	ReasonNoJcmd        = "no-jcmd"        // JRE-only image: the kill -3 heap summary is all there is
-	ReasonAttachUnsafe  = "attach-unsafe"  // -Xrs JVM without attach socket: attaching would kill it
-	ReasonAttachFailed  = "attach-failed"  // jcmd could not attach (other user, /tmp not shared, exited)
-	ReasonTimeout       = "timeout"        // the tool ran over its timeout
-	ReasonNMTOff        = "nmt-off"        // the JVM runs without -XX:NativeMemoryTracking
-	ReasonNotTaken      = "not-taken"      // the mode says so (histogram "none")
-	ReasonCommandFailed = "command-failed" // jcmd answered, but not with what was asked
-	ReasonTruncated     = "truncated"      // the output was cut before this part
+	ReasonNoJcmd         = "no-jcmd"         // JRE-only image: the kill -3 heap summary is all there is
+	ReasonAttachUnsafe   = "attach-unsafe"   // -Xrs JVM without attach socket: attaching would kill it
+	ReasonAttachFailed   = "attach-failed"   // jcmd could not attach (other user, /tmp not shared, exited)
+	ReasonMemoryHeadroom = "memory-headroom" // the container is too near its memory limit to start jcmd's JVM
+	ReasonTimeout        = "timeout"         // the tool ran over its timeout
+	ReasonNMTOff         = "nmt-off"         // the JVM runs without -XX:NativeMemoryTracking
+	ReasonNotTaken       = "not-taken"       // the mode says so (histogram "none")
+	ReasonCommandFailed  = "command-failed"  // jcmd answered, but not with what was asked
+	ReasonTruncated      = "truncated"       // the output was cut before this part
 )
 
 // Summarize turns one JVM's script output into evidence, keeping top histogram rows.
@@ -52,6 +53,8 @@ func Summarize(j *JVMOutput, mode HistogramMode, top int, complete bool) *Eviden
 		switch {
 		case strings.Contains(e, "no jcmd"):
 			fail("all", ReasonNoJcmd, "no jcmd in the image (JRE only): the heap summary the JVM prints after a kill -3 thread dump is shown instead; use a JDK image for the class histogram")
+		case strings.Contains(e, "memory limit"):
+			fail("all", ReasonMemoryHeadroom, e)
 		case strings.Contains(e, "-Xrs"):
 			fail("all", ReasonAttachUnsafe, "the JVM runs with -Xrs and has no attach socket: attaching would terminate it, so no heap evidence was taken")
 		default:

@@ -51,3 +51,13 @@ func TestSummarizeMasksSecretsInTheCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestSummarizeNoMemoryRoom: the heap probe started no jcmd because the container is near its
+// memory limit: the piece says so with its own reason, not as an attach failure.
+func TestSummarizeNoMemoryRoom(t *testing.T) {
+	msg := "the container uses 480 MiB of its 512 MiB memory limit: a dump tool's JVM (about 50 MiB) could get the workload OOM-killed, so none was started"
+	ev := Summarize(&JVMOutput{PID: 7, Errors: []string{msg}}, HistogramAll, 10, true)
+	if len(ev.Failures) != 1 || ev.Failures[0].Reason != ReasonMemoryHeadroom || ev.Failures[0].Part != "all" || ev.Failures[0].Message != msg {
+		t.Fatalf("failures %+v, want one memory-headroom failure carrying the probe's message", ev.Failures)
+	}
+}

@@ -215,10 +215,17 @@ $_out"
 	printf '%s\n' "$_out" | data "$_max"
 }
 
+# tool_room and its helpers: the thread probe's toolroom.sh, put here by Script.
+# @STACKCAPTURE_TOOL_ROOM@
+
 heap() {
 	_pid=$1
 	if ! attach_safe "$_pid"; then
 		echo "@sc error $_pid the JVM does not catch SIGQUIT (-Xrs) and has no attach socket: attaching would terminate it, no heap evidence taken"
+		return 0
+	fi
+	if ! tool_room; then
+		echo "@sc error $_pid $_why"
 		return 0
 	fi
 	_jcmd=$(find_jcmd "$(exe_dir "$_pid")" "$(java_home "$_pid")")

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 	"github.com/seed/stackcapture/pkg/kube/kubetest"
 )
 
-// runScript runs heap.sh the way the exec does (sh -s, script on stdin), limited to pid.
-func runScript(t *testing.T, pid int, mode HistogramMode, path string) *ProbeOutput {
+// runScript runs heap.sh the way the exec does (sh -s, script on stdin), limited to pid, with
+// env added to its environment.
+func runScript(t *testing.T, pid int, mode HistogramMode, path string, env ...string) *ProbeOutput {
 	t.Helper()
 	args, err := Args(mode, DefaultToolTimeout, 10)
 	if err != nil {
@@ -27,7 +29,7 @@ func runScript(t *testing.T, pid int, mode HistogramMode, path string) *ProbeOut
 	defer cancel()
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Stdin = bytes.NewReader(Script())
-	cmd.Env = []string{"PATH=" + path, "STACKCAPTURE_PIDS=" + strconv.Itoa(pid)}
+	cmd.Env = append([]string{"PATH=" + path, "STACKCAPTURE_PIDS=" + strconv.Itoa(pid)}, env...)
 	raw, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("heap.sh: %v\n%s", err, raw)
@@ -40,6 +42,28 @@ func runScript(t *testing.T, pid int, mode HistogramMode, path string) *ProbeOut
 		t.Fatalf("%d JVMs in\n%s", len(out.JVMs), raw)
 	}
 	return out
+}
+
+// TestLiveNoMemoryRoom: in a container near its memory limit (a cgroup v2 mount that says so)
+// the heap probe starts no jcmd and says why; the JVM is not attached to.
+func TestLiveNoMemoryRoom(t *testing.T) {
+	classes := heaptest.Compile(t)
+	j := heaptest.Start(t, filepath.Join(jvmtest.JDK17Home, "bin", "java"), classes, heaptest.Options{})
+	cg := t.TempDir()
+	for name, body := range map[string]string{"memory.max": "268435456\n", "memory.current": "262144000\n"} {
+		if err := os.WriteFile(filepath.Join(cg, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := runScript(t, j.PID, HistogramAll, "/usr/bin:/bin", "STACKCAPTURE_CGROUP_ROOT="+cg)
+	ev := Summarize(out.JVMs[0], out.Mode, 10, out.Complete)
+	if len(out.JVMs[0].Commands) != 0 || len(ev.Failures) != 1 || ev.Failures[0].Reason != ReasonMemoryHeadroom ||
+		!strings.Contains(ev.Failures[0].Message, "250 MiB of its 256 MiB memory limit") {
+		t.Fatalf("commands %d, failures %+v, want no jcmd and one memory-headroom failure", len(out.JVMs[0].Commands), ev.Failures)
+	}
+	if _, err := os.Stat(filepath.Join("/tmp", ".java_pid"+strconv.Itoa(j.PID))); err == nil {
+		t.Error("the JVM's attach listener was started: something attached")
+	}
 }
 
 func TestLiveHistogramTopsGrownClass(t *testing.T) {

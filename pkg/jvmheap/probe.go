@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seed/stackcapture/pkg/jvm"
 )
 
 //go:embed heap.sh
@@ -41,7 +43,7 @@ const (
 )
 
 // Script returns heap.sh, to be sent on the exec's stdin. The slice is a copy.
-func Script() []byte { return append([]byte(nil), heapScript...) }
+func Script() []byte { return jvm.WithToolRoom(heapScript) }
 
 // Args returns the argv that runs the script from stdin. Only the mode's closed set and
 // numbers formatted here reach the command line; an unknown mode is an error.
