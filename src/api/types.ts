@@ -454,6 +454,8 @@ export interface SubmitRequest {
   namespace: string;
   pod: string;
   container?: string;
+  /** What to take; absent: the app's defaultCapture, as an alert without a capture label. */
+  focus?: Focus;
 }
 
 export interface AcceptedCapture {

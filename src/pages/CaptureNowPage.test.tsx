@@ -85,6 +85,26 @@ describe('CaptureNowPage', () => {
     expect(posted[0].data).toEqual({ cluster: 'prod-eu', namespace: 'shop', pod: 'p1' });
   });
 
+  it('posts the chosen focus and says what it takes; Default sends none', async () => {
+    signInAs(OrgRole.Editor);
+    renderInRouter(<CaptureNowPage />, '/capture-now?namespace=shop&pod=p1');
+    await screen.findByText('prod-eu');
+    await userEvent.click(screen.getByLabelText('Memory'));
+    await userEvent.click(screen.getByRole('button', { name: 'Capture now' }));
+    expect(screen.getByText('This captures prod-eu: shop/p1 now', { exact: false })).toHaveTextContent(
+      "taking each JVM's heap with its class histogram"
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Capture' }));
+    await screen.findByText('Capture accepted');
+    expect(posted[0].data).toEqual({ cluster: 'prod-eu', namespace: 'shop', pod: 'p1', focus: 'memory' });
+
+    await userEvent.click(screen.getByLabelText('Default'));
+    await userEvent.click(screen.getByRole('button', { name: 'Capture now' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Capture' }));
+    await screen.findAllByText('Capture accepted');
+    expect(posted[1].data).toEqual({ cluster: 'prod-eu', namespace: 'shop', pod: 'p1' });
+  });
+
   it('asks for a cluster when the org may use several', async () => {
     signInAs(OrgRole.Editor);
     clusters = clusterList();

@@ -1,12 +1,30 @@
 import React, { useEffect, useState } from 'react';
 import { Alert, Button, ConfirmModal, Field, Input, RadioButtonGroup, Stack } from '@grafana/ui';
 import { listClusters, submitCapture } from '../../api/client';
-import type { ClusterInfo, SubmitRequest, SubmitResult } from '../../api/types';
+import type { ClusterInfo, Focus, SubmitRequest, SubmitResult } from '../../api/types';
 import { SubmitResultView } from './SubmitResultView';
 
 interface Props {
   initial: SubmitRequest;
 }
+
+/** The Take choices: '' is the app's default, as for an alert without a capture label. */
+const focusOptions: Array<{ label: string; value: Focus | ''; description: string }> = [
+  { label: 'Default', value: '', description: "The app's defaultCapture, as an alert without a capture label" },
+  {
+    label: 'CPU',
+    value: 'cpu',
+    description: "Each JVM's busiest threads with a thread dump; a Go program's CPU profile",
+  },
+  { label: 'Memory', value: 'memory', description: "A JVM's heap and class histogram; a Go program's heap profile" },
+  { label: 'All', value: 'all', description: 'Both' },
+];
+
+const focusWords: Record<Focus, string> = {
+  cpu: "each JVM's busiest threads over a few seconds with a thread dump, and a Go program's CPU profile",
+  memory: "each JVM's heap with its class histogram, and a Go program's heap profile",
+  all: 'the threads and CPU profiles, and the heaps',
+};
 
 type ClustersState =
   { kind: 'loading' } | { kind: 'loaded'; clusters: ClusterInfo[] } | { kind: 'error'; message: string };
@@ -69,6 +87,7 @@ export function CaptureNowForm({ initial }: Props) {
         namespace,
         pod,
         ...(container ? { container } : {}),
+        ...(target.focus ? { focus: target.focus } : {}),
       };
       setResult(await submitCapture(body));
     } catch (e) {
@@ -140,6 +159,13 @@ export function CaptureNowForm({ initial }: Props) {
             onChange={(e) => setTarget({ ...target, container: e.currentTarget.value })}
           />
         </Field>
+        <Field label="Take" description="What the capture takes; the pod's story is always taken.">
+          <RadioButtonGroup<Focus | ''>
+            options={focusOptions}
+            value={target.focus ?? ''}
+            onChange={(v) => setTarget({ ...target, focus: v === '' ? undefined : v })}
+          />
+        </Field>
         <Button type="submit" icon="bolt" disabled={!complete || busy}>
           Capture now
         </Button>
@@ -147,7 +173,11 @@ export function CaptureNowForm({ initial }: Props) {
       <ConfirmModal
         isOpen={confirming}
         title="Capture now?"
-        body={`This captures ${cluster ? `${cluster}: ` : ''}${namespace}/${pod}${container ? `/${container}` : ''} now, as an alert without a capture label would: what the app's default capture takes (unless an org admin changed it, each JVM's busiest threads over a few seconds with a thread dump, and a Go program's CPU profile), and the pod's story.`}
+        body={`This captures ${cluster ? `${cluster}: ` : ''}${namespace}/${pod}${container ? `/${container}` : ''} now, ${
+          target.focus
+            ? `taking ${focusWords[target.focus]}`
+            : "as an alert without a capture label would: what the app's default capture takes (unless an org admin changed it, each JVM's busiest threads over a few seconds with a thread dump, and a Go program's CPU profile)"
+        }, and the pod's story.`}
         confirmText="Capture"
         confirmVariant="primary"
         onConfirm={submit}
