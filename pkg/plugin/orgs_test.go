@@ -339,3 +339,77 @@ func TestNoNamespaceUntilTheServerAdminAllowsSome(t *testing.T) {
 		t.Errorf("health: %v %q", err, res.Message)
 	}
 }
+
+// Limits are per cluster: worker-1 of east and worker-1 of west are two nodes, so with
+// per_node_limit 1 one exec runs in each cluster at the same time, while each cluster alone
+// never runs two.
+func TestNodeLimitIsPerCluster(t *testing.T) {
+	servers := map[string]*kubetest.Server{"east": kubetest.NewServer(t), "west": kubetest.NewServer(t)}
+	const podsPerCluster = 3
+	// Every exec of either cluster is held until execs of both clusters have started (or a
+	// guard passes): with a limit shared across clusters, the second would never start.
+	var (
+		mu          sync.Mutex
+		seen        = map[string]bool{}
+		bothRunning = make(chan struct{})
+	)
+	for name, srv := range servers {
+		srv.OnExec(func(ctx context.Context, _ kubetest.ExecEvent) error {
+			mu.Lock()
+			seen[name] = true
+			if seen["east"] && seen["west"] {
+				select {
+				case <-bothRunning:
+				default:
+					close(bothRunning)
+				}
+			}
+			mu.Unlock()
+			select {
+			case <-bothRunning:
+			case <-time.After(5 * time.Second):
+			case <-ctx.Done():
+			}
+			return nil
+		})
+		for i := range podsPerCluster {
+			srv.AddPod(kubetest.PodSpec{Namespace: "shop", Name: fmt.Sprintf("p%d", i), Node: "worker-1",
+				Containers: []kubetest.ContainerSpec{{Name: "c", Env: []string{"PATH=/usr/bin:/bin", "STACKCAPTURE_PIDS=" + strconv.Itoa(os.Getpid())}}}})
+		}
+	}
+	newKube := func(c plugin.ClusterConfig) (plugin.KubeClient, error) {
+		return plugintest.KubeFor(servers[c.Name].RESTConfig())(c)
+	}
+	p := plugintest.NewProcessT(t, newKube, plugintest.WithServer(map[string]string{
+		"clusters": "east,west", "cluster_east_namespaces": "shop", "cluster_west_namespaces": "shop",
+		"per_node_limit": "1", "global_limit": "10"}))
+	a := p.InstanceT(t, 1, map[string]any{"sampleWindow": "100ms", "captureTimeout": "2m"})
+	start := time.Now()
+	var ids []int64
+	for n := range podsPerCluster {
+		for _, cluster := range []string{"east", "west"} {
+			body := fmt.Sprintf(`{"cluster":%q,"namespace":"shop","pod":"p%d","container":"c"}`, cluster, n)
+			r := plugintest.CallInOrg(t, a, 1, "POST", "/captures", []byte(body), plugintest.Editor)
+			sub := plugintest.Decode[plugin.SubmitResponse](t, r)
+			if len(sub.Accepted) != 1 {
+				t.Fatalf("%s p%d: %s", cluster, n, r.Body)
+			}
+			ids = append(ids, sub.Accepted[0].ID)
+		}
+	}
+	for _, id := range ids {
+		if d := plugintest.WaitFinishedInOrg(t, a, 1, id); d.Status != "failed" || !strings.Contains(d.Error, "no JVM found") {
+			t.Errorf("capture %d: %s %q", id, d.Status, d.Error)
+		}
+	}
+	select {
+	case <-bothRunning:
+	default:
+		t.Fatalf("no exec of east ran while one of west did (after %s): the node limit is shared across clusters", time.Since(start).Round(time.Millisecond))
+	}
+	for name, srv := range servers {
+		if started, _, maxActive := srv.ExecStats(); started != podsPerCluster || maxActive != 1 {
+			t.Errorf("%s: %d execs, at most %d at once on its worker-1; want %d, never more than 1", name, started, maxActive, podsPerCluster)
+		}
+	}
+}
