@@ -160,11 +160,20 @@ func Screenshots() error {
 // JVM start-ups), which another lane's compiling fills. Every lane runs even when another
 // failed, so one run shows every failure; the command fails if any lane did.
 func Test() error {
-	if err := SystemDeps(); err != nil {
-		return err
-	}
-	if err := useNode(); err != nil { // the pinned Node 24 for the frontend lane (mage_node.go)
-		return err
+	// The machine's set-up (the Debian packages, the pinned Node 24 of mage_node.go) is mostly
+	// downloading: the Go lanes compile meanwhile, and a lane waits for it only before the step
+	// that needs it (a cold run's first minute and a half, otherwise idle cores).
+	setupDone := make(chan struct{})
+	var setupErr error
+	go func() {
+		defer close(setupDone)
+		if setupErr = SystemDeps(); setupErr == nil {
+			setupErr = useNode()
+		}
+	}()
+	setup := func(io.Writer) error {
+		<-setupDone
+		return setupErr
 	}
 	// The go tests lane compiles the race-instrumented packages first, and the integration tier
 	// compiles its race test binary only after that: the go command shares a compiled package
@@ -179,9 +188,14 @@ func Test() error {
 		{"go tests", []func(io.Writer) error{func(out io.Writer) error {
 			defer close(raceBuilt)
 			return buildRace(out)
-		}, testGo}},
-		{"integration tier", []func(io.Writer) error{func(out io.Writer) error { return testIntegration(out, raceBuilt) }}},
-		{"frontend", []func(io.Writer) error{testFrontend, testBrowser, testGrafana13}},
+		}, setup, testGo}},
+		{"integration tier", []func(io.Writer) error{func(out io.Writer) error {
+			return testIntegration(out, func() error {
+				<-raceBuilt
+				return setup(out)
+			})
+		}}},
+		{"frontend", []func(io.Writer) error{setup, testFrontend, testBrowser, testGrafana13}},
 	}
 	var (
 		wg     sync.WaitGroup
@@ -289,15 +303,15 @@ func testGo(out io.Writer) error {
 // pods/proxy to a pod address in a network namespace, plus the exec round-trip benchmark. The
 // first run builds the three programs from the Go module proxy into
 // ${XDG_CACHE_HOME:-~/.cache}/stackcapture-integration (minutes); later runs reuse them.
-func TestIntegration() error { return testIntegration(os.Stdout, nil) }
+func TestIntegration() error { return testIntegration(os.Stdout, SystemDeps) }
 
 // testIntegration builds the cluster's programs (test/integration/clusterbin) at the same time
 // as `go test` compiles the race-instrumented test binary, instead of after it inside TestMain:
 // on a cold machine those were the lane's two long steps in a row. TestMain still calls the
 // same build, which waits on the build's file lock and then finds the programs in the cache.
 // -timeout covers a cold build that TestMain must finish itself: a guard, not an expected time.
-// When raceBuilt is not nil, `go test` starts once it is closed (see Test).
-func testIntegration(out io.Writer, raceBuilt <-chan struct{}) error {
+// `go test` starts once ready returns (see Test): the cluster's programs build meanwhile.
+func testIntegration(out io.Writer, ready func() error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	var prebuild bytes.Buffer
@@ -314,11 +328,11 @@ func testIntegration(out io.Writer, raceBuilt <-chan struct{}) error {
 		}
 		prebuilt <- err
 	}()
-	if raceBuilt != nil {
-		<-raceBuilt
+	err := ready()
+	if err == nil {
+		err = runTo(out, "go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "40m", "-v",
+			"-bench", "ExecRoundTrip", "-benchtime", "40x", "./test/integration/")
 	}
-	err := runTo(out, "go", "test", "-tags", "integration", "-race", "-count=1", "-timeout", "40m", "-v",
-		"-bench", "ExecRoundTrip", "-benchtime", "40x", "./test/integration/")
 	var perr error
 	select {
 	case perr = <-prebuilt: // the usual case: TestMain waited for it
