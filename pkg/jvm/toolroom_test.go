@@ -60,6 +60,8 @@ func TestToolRoom(t *testing.T) {
 		{"v1 with room", map[string]string{"memory/memory.limit_in_bytes": bytesOf(1024 * mib),
 			"memory/memory.usage_in_bytes": bytesOf(250 * mib)}, true},
 		{"garbage", map[string]string{"memory.max": "lots\n", "memory.current": "-1\n"}, true},
+		{"a limit past 64-bit arithmetic", map[string]string{"memory/memory.limit_in_bytes": "18446744073709551615\n",
+			"memory/memory.usage_in_bytes": bytesOf(900 * mib)}, true},
 	}
 	for _, shell := range []string{"dash", "bash --posix", "busybox sh"} {
 		argv := strings.Fields(shell)
