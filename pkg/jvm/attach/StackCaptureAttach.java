@@ -5,7 +5,8 @@
 // the sampling window runs. It loads what it needs and asks the JVM which protocol it speaks,
 // then blocks on stdin. The probe writes the command and closes stdin when the window ends, and
 // the command is sent at once. jcmd, started the same way, still has to find its attach
-// provider and read the target's perf data after the window: 60-180 ms against 1-2 ms here.
+// provider and read the target's perf data after the window (60-180 ms); this client connects
+// at once.
 //
 //   java -cp DIR StackCaptureAttach LABEL SOCKET TIMEOUT_SECONDS <<< 'Thread.print -l'
 //
