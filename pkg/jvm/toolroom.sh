@@ -1,5 +1,5 @@
 # tool_room: whether a dump tool's JVM fits in the container's memory. jcmd's or the attach
-# client's JVM is 40-55 MB resident; started in a container at its memory limit it makes the
+# client's JVM peaks at 37-50 MB resident (JDK 17-25); started in a container at its limit it makes the
 # kernel's OOM killer pick the largest process there, which is the workload. Returns 0 when
 # there is room (or no limit, or nothing readable), else 1 with _why saying why not. The
 # measure is the working set, as the kubelet and the OOM killer see it: usage minus inactive
