@@ -32,9 +32,8 @@ func cgroupFiles(t *testing.T, files map[string]string) string {
 	return root
 }
 
-func bytesOf(n int64) string { return itoa(n) + "\n" }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+// bytesOf is a cgroup file's line holding n.
+func bytesOf(n int64) string { return strconv.FormatInt(n, 10) + "\n" }
 
 // TestToolRoom: a dump tool's JVM is started only when the container's working set leaves room
 // for it under the memory limit, on cgroup v2 and v1 as mounted inside a container, in every
@@ -50,7 +49,7 @@ func TestToolRoom(t *testing.T) {
 		{"v2 near the limit", map[string]string{"memory.max": bytesOf(512 * mib), "memory.current": bytesOf(500 * mib),
 			"memory.stat": "anon 480000000\nfile 20000000\ninactive_file 0\n"}, false},
 		{"v2 near the limit in page cache only", map[string]string{"memory.max": bytesOf(512 * mib), "memory.current": bytesOf(500 * mib),
-			"memory.stat": "anon 100000000\ninactive_file " + itoa(300*mib) + "\nactive_file 0\n"}, true},
+			"memory.stat": "anon 100000000\ninactive_file " + bytesOf(300*mib) + "active_file 0\n"}, true},
 		{"v2 far from the limit", map[string]string{"memory.max": bytesOf(2048 * mib), "memory.current": bytesOf(500 * mib)}, true},
 		{"v2 over the limit", map[string]string{"memory.max": bytesOf(256 * mib), "memory.current": bytesOf(300 * mib)}, false},
 		{"v1 without a limit", map[string]string{"memory/memory.limit_in_bytes": "9223372036854771712\n",
